@@ -1,0 +1,697 @@
+//! Applying PATCH operations, rule by rule as RFC 7644 §3.5.2.1–3 states them, on a copy of
+//! the resource: a PATCH that fails anywhere leaves the original untouched (§3.5.2: atomic).
+
+use serde_json::{Map, Value};
+
+use super::items::{
+    check_immutable, covers, demote_other_primaries, item_from_filter, merge_into, same_item,
+};
+use super::{OpKind, Operation};
+use crate::compare::value_eq;
+use crate::error::ScimError;
+use crate::path::{AttrTarget, Target};
+use crate::resolve::{self, KeyTarget};
+use crate::resource::Resource;
+use crate::resource::coerce::{check_single_primary, coerce, coerce_item};
+use crate::schema::{Attribute, Mutability, Owner, ResourceType, Schema};
+use crate::tolerance::{Rule, Tolerances};
+
+/// The result of a successful PATCH.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Patched {
+    pub resource: Resource,
+    /// False when the operations left the resource as it was (RFC 7644 §3.5.2.1: then the
+    /// modification time must not change).
+    pub changed: bool,
+}
+
+/// Applies `operations` in order to a copy of `resource`. Either every operation applies and
+/// the result is valid (required attributes present, one `primary` at most), or the error of
+/// the first failing operation is returned and nothing changes.
+pub fn apply(
+    resource: &Resource,
+    operations: &[Operation],
+    tolerances: &mut Tolerances,
+) -> Result<Patched, ScimError> {
+    let rtype = resource.resource_type();
+    let mut work = resource.clone();
+    let mut engine = Engine {
+        rtype,
+        attrs: work.attrs_mut(),
+        tolerances,
+    };
+    for (i, op) in operations.iter().enumerate() {
+        engine
+            .operation(op)
+            .map_err(|e| e.with_context(&format!("Operations[{i}]")))?;
+    }
+    finish(rtype, work.attrs_mut())?;
+    let changed = work.attrs() != resource.attrs();
+    Ok(Patched {
+        resource: work,
+        changed,
+    })
+}
+
+/// Whether a value came with an explicit `path` or as a key of a path-less value object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    Path,
+    PathlessKey,
+}
+
+struct Engine<'a, 't> {
+    rtype: &'static ResourceType,
+    attrs: &'a mut Map<String, Value>,
+    tolerances: &'t mut Tolerances,
+}
+
+impl Engine<'_, '_> {
+    fn operation(&mut self, op: &Operation) -> Result<(), ScimError> {
+        match &op.target {
+            None => match &op.value {
+                Some(Value::Object(object)) => self.pathless(op.kind, object),
+                _ => Err(ScimError::InvalidValue(
+                    "a path-less operation needs an object value".into(),
+                )),
+            },
+            Some(Target::Extension(schema)) => self.extension(op.kind, schema, op.value.as_ref()),
+            Some(Target::Attr(target)) => {
+                self.attribute(op.kind, target, op.value.clone(), Origin::Path)
+            }
+        }
+    }
+
+    /// RFC 7644 §3.5.2.1/3 without `path`: each key of the value object is an attribute.
+    fn pathless(&mut self, kind: OpKind, object: &Map<String, Value>) -> Result<(), ScimError> {
+        for (key, value) in object {
+            if key.eq_ignore_ascii_case("schemas") {
+                self.tolerances
+                    .note(Rule::ReadOnlyEchoIgnored, "ignored 'schemas' in the value");
+                continue;
+            }
+            let target = match resolve::key_target(self.rtype, key, self.tolerances) {
+                Some(KeyTarget::Extension(schema)) => {
+                    self.extension(kind, schema, Some(value))?;
+                    continue;
+                }
+                Some(KeyTarget::Path(path)) => {
+                    match resolve::attribute(self.rtype, &path, self.tolerances) {
+                        Ok(found) => {
+                            if path.urn.is_some() {
+                                self.tolerances.note(
+                                    Rule::UrnQualifiedKey,
+                                    format!("read key '{key}' as a path"),
+                                );
+                            } else if path.sub.is_some() {
+                                self.tolerances.note(
+                                    Rule::DottedKeyInValue,
+                                    format!("read key '{key}' as a path"),
+                                );
+                            }
+                            AttrTarget {
+                                owner: found.owner,
+                                attr: found.attr,
+                                filter: None,
+                                sub: found.sub,
+                            }
+                        }
+                        Err(_) => {
+                            self.tolerances
+                                .note(Rule::UnknownAttributeIgnored, format!("'{key}'"));
+                            continue;
+                        }
+                    }
+                }
+                None => {
+                    self.tolerances
+                        .note(Rule::UnknownAttributeIgnored, format!("'{key}'"));
+                    continue;
+                }
+            };
+            self.attribute(kind, &target, Some(value.clone()), Origin::PathlessKey)?;
+        }
+        Ok(())
+    }
+
+    /// A path that is an extension URN: the whole extension object.
+    fn extension(
+        &mut self,
+        kind: OpKind,
+        schema: &'static Schema,
+        value: Option<&Value>,
+    ) -> Result<(), ScimError> {
+        if kind == OpKind::Remove {
+            if let Some(required) = schema.attributes.iter().find(|a| a.required) {
+                return Err(ScimError::Mutability(format!(
+                    "'{}' is required",
+                    required.name
+                )));
+            }
+            self.attrs.remove(schema.id);
+            return Ok(());
+        }
+        let object = match value {
+            Some(Value::Object(object)) => object,
+            Some(Value::Null) | None => return Ok(()),
+            Some(_) => {
+                return Err(ScimError::InvalidValue(format!(
+                    "the value for {} must be an object",
+                    schema.id
+                )));
+            }
+        };
+        for (key, v) in object {
+            match schema.attribute(key) {
+                Some(attr) => {
+                    let target = AttrTarget {
+                        owner: Owner::Extension(schema),
+                        attr,
+                        filter: None,
+                        sub: None,
+                    };
+                    self.attribute(kind, &target, Some(v.clone()), Origin::PathlessKey)?;
+                }
+                None => self.tolerances.note(
+                    Rule::UnknownAttributeIgnored,
+                    format!("'{}:{key}'", schema.id),
+                ),
+            }
+        }
+        Ok(())
+    }
+
+    fn attribute(
+        &mut self,
+        mut kind: OpKind,
+        target: &AttrTarget,
+        mut value: Option<Value>,
+        origin: Origin,
+    ) -> Result<(), ScimError> {
+        if self.refuse_read_only(target, value.as_ref(), origin)? {
+            return Ok(());
+        }
+        if kind != OpKind::Remove && matches!(&value, Some(Value::Null) | Some(Value::String(_))) {
+            let empty = value
+                .as_ref()
+                .is_some_and(|v| v.is_null() || v.as_str() == Some(""));
+            if empty {
+                self.tolerances.note(
+                    Rule::EmptyValueClears,
+                    format!(
+                        "'{}' set to {} clears it",
+                        target_name(target),
+                        value.as_ref().map_or("null".into(), |v| v.to_string())
+                    ),
+                );
+                kind = OpKind::Remove;
+                value = None;
+            }
+        }
+        match (&target.filter, target.sub) {
+            (None, None) => self.whole(kind, target, value),
+            (None, Some(sub)) => self.sub_of_each(kind, target, sub, value),
+            (Some(_), _) => self.filtered(kind, target, value),
+        }
+    }
+
+    /// Read-only targets: an error, except an unchanged echo in a path-less value (Okta sends
+    /// the group's `id`) and `meta`, which are ignored and recorded. Returns whether to skip.
+    fn refuse_read_only(
+        &mut self,
+        target: &AttrTarget,
+        value: Option<&Value>,
+        origin: Origin,
+    ) -> Result<bool, ScimError> {
+        let read_only = target.attr.mutability == Mutability::ReadOnly
+            || target.leaf().mutability == Mutability::ReadOnly;
+        if !read_only {
+            return Ok(false);
+        }
+        let name = target_name(target);
+        if origin == Origin::PathlessKey {
+            let current =
+                container(self.attrs, target.owner, false).and_then(|c| c.get(target.attr.name));
+            let unchanged = match (current, value) {
+                (Some(current), Some(value)) => value_eq(target.attr, current, value),
+                _ => false,
+            };
+            if unchanged || target.attr.name == "meta" {
+                self.tolerances.note(
+                    Rule::ReadOnlyEchoIgnored,
+                    format!("ignored read-only '{name}' in the value"),
+                );
+                return Ok(true);
+            }
+        }
+        Err(ScimError::Mutability(format!(
+            "'{name}' is readOnly and cannot be changed"
+        )))
+    }
+
+    /// The whole attribute: §3.5.2.1 add, §3.5.2.2 remove, §3.5.2.3 replace.
+    fn whole(
+        &mut self,
+        kind: OpKind,
+        target: &AttrTarget,
+        value: Option<Value>,
+    ) -> Result<(), ScimError> {
+        let attr = target.attr;
+        let name = target_name(target);
+        if kind == OpKind::Remove {
+            if attr.required {
+                return Err(ScimError::Mutability(format!(
+                    "'{name}' is required and cannot be removed"
+                )));
+            }
+            let Some(container) = container(self.attrs, target.owner, false) else {
+                return Ok(());
+            };
+            return match value {
+                Some(value) if attr.multi_valued || attr.is_complex() => {
+                    remove_listed(attr, container, value, &name, self.tolerances)
+                }
+                _ => {
+                    container.remove(attr.name);
+                    Ok(())
+                }
+            };
+        }
+        let Some(value) = coerce(attr, value.unwrap_or(Value::Null), &name, self.tolerances)?
+        else {
+            // An empty list or object: replace clears, add adds nothing.
+            if kind == OpKind::Replace {
+                return self.whole(OpKind::Remove, target, None);
+            }
+            return Ok(());
+        };
+        let container = container(self.attrs, target.owner, true).ok_or_else(storage_error)?;
+        match (kind, attr.multi_valued, value) {
+            (OpKind::Add, true, Value::Array(items)) => {
+                add_items(attr, container, items, self.tolerances)
+            }
+            (OpKind::Replace, true, items) => {
+                container.insert(attr.name.to_owned(), items);
+                Ok(())
+            }
+            // RFC 7644 §3.5.2.1/3: on a complex attribute both add and replace write the given
+            // sub-attributes and leave the others.
+            (_, false, Value::Object(subs)) if attr.is_complex() => {
+                let existing = container
+                    .entry(attr.name)
+                    .or_insert_with(|| Value::Object(Map::new()));
+                merge_into(attr, existing, Value::Object(subs))
+            }
+            (_, _, value) => {
+                check_immutable(attr, container.get(attr.name), &value, &name)?;
+                container.insert(attr.name.to_owned(), value);
+                Ok(())
+            }
+        }
+    }
+
+    /// `attr.sub` without a filter: the sub-attribute of a singular complex attribute, or of
+    /// every item of a multi-valued one.
+    fn sub_of_each(
+        &mut self,
+        kind: OpKind,
+        target: &AttrTarget,
+        sub: &'static Attribute,
+        value: Option<Value>,
+    ) -> Result<(), ScimError> {
+        let attr = target.attr;
+        let name = target_name(target);
+        let new = match kind {
+            OpKind::Remove => None,
+            _ => coerce_item(sub, value.unwrap_or(Value::Null), &name, self.tolerances)?,
+        };
+        let Some(container) = container(self.attrs, target.owner, new.is_some()) else {
+            return Ok(());
+        };
+        let Some(new) = new else {
+            match container.get_mut(attr.name) {
+                Some(Value::Array(items)) => {
+                    items
+                        .iter_mut()
+                        .filter_map(Value::as_object_mut)
+                        .for_each(|i| {
+                            i.remove(sub.name);
+                        });
+                }
+                Some(Value::Object(object)) => {
+                    object.remove(sub.name);
+                }
+                _ => {}
+            }
+            return Ok(());
+        };
+        if !attr.multi_valued {
+            let object = container
+                .entry(attr.name)
+                .or_insert_with(|| Value::Object(Map::new()));
+            let object = object.as_object_mut().ok_or_else(storage_error)?;
+            check_immutable(sub, object.get(sub.name), &new, &name)?;
+            object.insert(sub.name.to_owned(), new);
+            return Ok(());
+        }
+        let items = container
+            .entry(attr.name)
+            .or_insert_with(|| Value::Array(Vec::new()));
+        let items = items.as_array_mut().ok_or_else(storage_error)?;
+        if items.is_empty() {
+            items.push(Value::Object(Map::new()));
+        }
+        for item in items.iter_mut().filter_map(Value::as_object_mut) {
+            check_immutable(sub, item.get(sub.name), &new, &name)?;
+            item.insert(sub.name.to_owned(), new.clone());
+        }
+        Ok(())
+    }
+
+    /// `attr[filter]` and `attr[filter].sub`.
+    fn filtered(
+        &mut self,
+        kind: OpKind,
+        target: &AttrTarget,
+        value: Option<Value>,
+    ) -> Result<(), ScimError> {
+        let attr = target.attr;
+        let name = target_name(target);
+        let Some(filter) = &target.filter else {
+            return Ok(());
+        };
+        let new = match (kind, target.sub) {
+            (OpKind::Remove, _) => None,
+            (_, Some(sub)) => {
+                coerce_item(sub, value.unwrap_or(Value::Null), &name, self.tolerances)?
+            }
+            (_, None) => coerce_item(attr, value.unwrap_or(Value::Null), &name, self.tolerances)?,
+        };
+        if kind != OpKind::Remove && new.is_none() {
+            return Ok(());
+        }
+        let Some(container) = container(self.attrs, target.owner, kind != OpKind::Remove) else {
+            return Ok(());
+        };
+        let singular = !attr.multi_valued;
+        let mut items = match container.remove(attr.name) {
+            Some(Value::Array(items)) => items,
+            Some(single) => vec![single],
+            None => Vec::new(),
+        };
+        let matched: Vec<usize> = items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| item.as_object().is_some_and(|o| filter.matches(o)))
+            .map(|(i, _)| i)
+            .collect();
+        let result = match new {
+            None => {
+                remove_matched(&mut items, &matched, target.sub);
+                Ok(())
+            }
+            Some(new) if matched.is_empty() => {
+                create_from_filter(kind, target, &name, new, &mut items, self.tolerances)
+            }
+            Some(new) => write_matched(kind, target, new, &mut items, &matched),
+        };
+        if !items.is_empty() {
+            let stored = if singular {
+                items.swap_remove(0)
+            } else {
+                Value::Array(items)
+            };
+            container.insert(attr.name.to_owned(), stored);
+        }
+        result
+    }
+}
+
+/// §3.5.2.2 with the tolerance for a value array: removes the listed items (or the singular
+/// complex value, when it matches).
+fn remove_listed(
+    attr: &'static Attribute,
+    container: &mut Map<String, Value>,
+    value: Value,
+    name: &str,
+    tolerances: &mut Tolerances,
+) -> Result<(), ScimError> {
+    let listed = match value {
+        Value::Array(items) => items,
+        Value::Null => {
+            container.remove(attr.name);
+            return Ok(());
+        }
+        single => vec![single],
+    };
+    let mut wanted = Vec::with_capacity(listed.len());
+    for (i, item) in listed.into_iter().enumerate() {
+        if let Some(item) = coerce_item(attr, item, &format!("{name}[{i}]"), tolerances)? {
+            wanted.push(item);
+        }
+    }
+    tolerances.note(
+        Rule::RemoveByValueArray,
+        format!("removed {} listed value(s) of '{name}'", wanted.len()),
+    );
+    match container.get_mut(attr.name) {
+        Some(Value::Array(items)) => {
+            items.retain(|item| !wanted.iter().any(|w| same_item(attr, item, w)))
+        }
+        Some(single) if wanted.iter().any(|w| same_item(attr, single, w)) => {
+            container.remove(attr.name);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// §3.5.2.1 on a multi-valued attribute: appends new items; an item that is already there is
+/// completed with the given sub-attributes, or left alone when it has them all.
+fn add_items(
+    attr: &'static Attribute,
+    container: &mut Map<String, Value>,
+    items: Vec<Value>,
+    tolerances: &mut Tolerances,
+) -> Result<(), ScimError> {
+    let list = container
+        .entry(attr.name)
+        .or_insert_with(|| Value::Array(Vec::new()));
+    let list = list.as_array_mut().ok_or_else(storage_error)?;
+    let mut duplicates = 0;
+    for item in items {
+        let index = match list
+            .iter()
+            .position(|existing| same_item(attr, existing, &item))
+        {
+            Some(i) if covers(attr, &list[i], &item) => {
+                duplicates += 1;
+                i
+            }
+            Some(i) => {
+                merge_into(attr, &mut list[i], item)?;
+                i
+            }
+            None => {
+                list.push(item);
+                list.len() - 1
+            }
+        };
+        demote_other_primaries(list, index);
+    }
+    if duplicates > 0 {
+        tolerances.note(
+            Rule::DuplicateValueIgnored,
+            format!(
+                "{duplicates} value(s) added to '{}' were already there",
+                attr.name
+            ),
+        );
+    }
+    Ok(())
+}
+
+fn remove_matched(items: &mut Vec<Value>, matched: &[usize], sub: Option<&'static Attribute>) {
+    match sub {
+        None => {
+            let mut index = 0;
+            items.retain(|_| {
+                index += 1;
+                !matched.contains(&(index - 1))
+            });
+        }
+        Some(sub) => {
+            for &i in matched {
+                if let Some(item) = items[i].as_object_mut() {
+                    item.remove(sub.name);
+                }
+            }
+            items.retain(|item| item.as_object().is_none_or(|o| !o.is_empty()));
+        }
+    }
+}
+
+/// A filtered add/replace that matched nothing: Entra's habit creates the item the filter
+/// describes; otherwise RFC 7644 §3.5.2.3 says `noTarget`.
+fn create_from_filter(
+    kind: OpKind,
+    target: &AttrTarget,
+    name: &str,
+    new: Value,
+    items: &mut Vec<Value>,
+    tolerances: &mut Tolerances,
+) -> Result<(), ScimError> {
+    let template = target.filter.as_ref().and_then(item_from_filter);
+    let Some(mut item) = template else {
+        return Err(ScimError::NoTarget(format!(
+            "no value of '{}' matches '{name}' ({} needs an existing value)",
+            target.attr.name,
+            kind.as_str()
+        )));
+    };
+    match (target.sub, new) {
+        (Some(sub), new) => {
+            item.insert(sub.name.to_owned(), new);
+        }
+        (None, Value::Object(fields)) => item.extend(fields),
+        (None, _) => return Err(storage_error()),
+    }
+    tolerances.note(
+        Rule::FilteredPathCreatesItem,
+        format!(
+            "no value matched '{name}'; created {}",
+            Value::Object(item.clone())
+        ),
+    );
+    if !target.attr.multi_valued {
+        items.clear();
+    }
+    items.push(Value::Object(item));
+    let last = items.len() - 1;
+    demote_other_primaries(items, last);
+    Ok(())
+}
+
+/// A filtered add/replace with matches: §3.5.2.3 replaces each matched item (or its
+/// sub-attribute); an add completes them.
+fn write_matched(
+    kind: OpKind,
+    target: &AttrTarget,
+    new: Value,
+    items: &mut [Value],
+    matched: &[usize],
+) -> Result<(), ScimError> {
+    let attr = target.attr;
+    for &i in matched {
+        match target.sub {
+            Some(sub) => {
+                let item = items[i].as_object_mut().ok_or_else(storage_error)?;
+                check_immutable(sub, item.get(sub.name), &new, &target_name(target))?;
+                item.insert(sub.name.to_owned(), new.clone());
+            }
+            None if kind == OpKind::Add => merge_into(attr, &mut items[i], new.clone())?,
+            None => {
+                for sub in attr.sub_attributes {
+                    if let (Some(old), Some(new)) = (items[i].get(sub.name), new.get(sub.name)) {
+                        check_immutable(
+                            sub,
+                            Some(old),
+                            new,
+                            &format!("{}.{}", attr.name, sub.name),
+                        )?;
+                    }
+                }
+                items[i] = new.clone();
+            }
+        }
+        demote_other_primaries(items, i);
+    }
+    Ok(())
+}
+
+/// The object holding attributes of `owner`: the resource itself, or the extension object
+/// (created on demand when `create`).
+fn container(
+    attrs: &mut Map<String, Value>,
+    owner: Owner,
+    create: bool,
+) -> Option<&mut Map<String, Value>> {
+    match owner {
+        Owner::Common | Owner::Core => Some(attrs),
+        Owner::Extension(schema) => {
+            if create && !attrs.contains_key(schema.id) {
+                attrs.insert(schema.id.to_owned(), Value::Object(Map::new()));
+            }
+            attrs.get_mut(schema.id).and_then(Value::as_object_mut)
+        }
+    }
+}
+
+fn target_name(target: &AttrTarget) -> String {
+    let mut name = match target.owner {
+        Owner::Extension(schema) => format!("{}:{}", schema.id, target.attr.name),
+        _ => target.attr.name.to_owned(),
+    };
+    if target.filter.is_some() {
+        name.push_str("[…]");
+    }
+    if let Some(sub) = target.sub {
+        name.push('.');
+        name.push_str(sub.name);
+    }
+    name
+}
+
+fn storage_error() -> ScimError {
+    ScimError::Internal("a stored attribute does not have the shape of its schema".into())
+}
+
+/// After all operations: drop what became empty, then check what a resource must satisfy.
+fn finish(rtype: &'static ResourceType, attrs: &mut Map<String, Value>) -> Result<(), ScimError> {
+    prune(attrs);
+    for ext in rtype.extensions {
+        if let Some(Value::Object(ext_attrs)) = attrs.get_mut(ext.schema.id) {
+            prune(ext_attrs);
+            if ext_attrs.is_empty() {
+                attrs.remove(ext.schema.id);
+            }
+        }
+    }
+    for schema in rtype.schemas() {
+        let holder = if schema.id == rtype.schema.id {
+            Some(&*attrs)
+        } else {
+            attrs.get(schema.id).and_then(Value::as_object)
+        };
+        for attr in schema.attributes {
+            let value = holder.and_then(|h| h.get(attr.name));
+            if attr.required
+                && value.is_none_or(|v| v.as_str().is_some_and(|s| s.trim().is_empty()))
+            {
+                return Err(ScimError::Mutability(format!(
+                    "'{}' is required and cannot be removed",
+                    attr.name
+                )));
+            }
+            if let (true, Some(Value::Array(items))) = (attr.multi_valued, value) {
+                check_single_primary(attr, items, attr.name)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Removes empty objects inside items, empty items, empty lists and empty complex values.
+fn prune(attrs: &mut Map<String, Value>) {
+    attrs.retain(|_, value| match value {
+        Value::Array(items) => {
+            items.retain(|i| {
+                !matches!(i, Value::Null) && i.as_object().is_none_or(|o| !o.is_empty())
+            });
+            !items.is_empty()
+        }
+        Value::Object(object) => !object.is_empty(),
+        Value::Null => false,
+        _ => true,
+    });
+}
