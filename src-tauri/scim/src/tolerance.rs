@@ -90,8 +90,8 @@ pub enum Rule {
     ReadOnlyEchoIgnored,
     /// Some clients send `"path": ""` for a path-less operation carrying an object.
     EmptyPathIsPathless,
-    /// OneLogin bodies come from tenant templates and may omit `schemas`; the resource type's
-    /// core schema is assumed.
+    /// OneLogin bodies come from tenant templates and may omit `schemas` (hand-written clients
+    /// omit it from PatchOp and SearchRequest bodies too); the expected URN is assumed.
     SchemasMissing,
     /// OneLogin templates (and hand-written clients) send one object where a multi-valued
     /// attribute expects an array (`"emails": { "value": … }`); it is read as a one-item array.
@@ -167,7 +167,8 @@ impl Rule {
             Rule::UnknownAttributeIgnored => "every IdP",
             Rule::ReadOnlyEchoIgnored => "Okta",
             Rule::EmptyPathIsPathless => "various clients",
-            Rule::SchemasMissing | Rule::SingleValueForMultiValued => "OneLogin",
+            Rule::SchemasMissing => "OneLogin, hand-written clients",
+            Rule::SingleValueForMultiValued => "OneLogin",
         }
     }
 }
