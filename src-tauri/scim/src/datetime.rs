@@ -62,7 +62,8 @@ impl DateTime {
             [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
                 let hours = digits(&[*h1, *h2])?;
                 let minutes = digits(&[*m1, *m2])?;
-                if hours > 14 || minutes > 59 {
+                // xsd:dateTime offsets run from -14:00 to +14:00.
+                if hours > 14 || minutes > 59 || (hours == 14 && minutes > 0) {
                     return None;
                 }
                 let magnitude = i64::from(hours * 3600 + minutes * 60);
@@ -167,6 +168,9 @@ mod tests {
             ("2011-05-13 04:42:34Z", None),
             ("2011-05-13T04:42:34.Z", None),
             ("2011-05-13T04:42:34+2:00", None),
+            ("2011-05-13T18:42:34+14:00", Some((1_305_261_754, 0))),
+            ("2011-05-13T04:42:34+14:30", None),
+            ("2011-05-13T04:42:34-14:01", None),
             ("2011-05-13T25:00:00Z", None),
             ("0000-01-01T00:00:00Z", None),
             ("not a date", None),

@@ -79,7 +79,9 @@ impl Default for ListQuery {
 
 impl ListQuery {
     /// Reads URL query parameters (already percent-decoded). Names are matched without
-    /// regard to case; unknown parameters are ignored.
+    /// regard to case; unknown parameters are ignored. A `startIndex` or `count` that is not an
+    /// integer, or a `sortOrder` other than `ascending`/`descending`, is a `400` without
+    /// `scimType` ([`ScimError::BadRequest`], as the error catalog says).
     pub fn from_query<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, ScimError> {
@@ -179,7 +181,7 @@ fn sort_order(value: &str) -> Result<SortOrder, ScimError> {
     match value.trim().to_ascii_lowercase().as_str() {
         "ascending" | "" => Ok(SortOrder::Ascending),
         "descending" => Ok(SortOrder::Descending),
-        _ => Err(ScimError::InvalidValue(format!(
+        _ => Err(ScimError::BadRequest(format!(
             "sortOrder is \"{value}\"; expected \"ascending\" or \"descending\""
         ))),
     }
@@ -197,7 +199,7 @@ fn parse_integer(name: &str, value: &str) -> Result<i64, ScimError> {
                 i64::MAX
             })
         } else {
-            Err(ScimError::InvalidValue(format!(
+            Err(ScimError::BadRequest(format!(
                 "{name} is \"{value}\"; expected an integer"
             )))
         }

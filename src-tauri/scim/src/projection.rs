@@ -29,6 +29,9 @@ enum Selector {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Projection {
     rtype: &'static ResourceType,
+    /// Whether `attributes=` named anything, known or not: `attributes=shoeSize` narrows the
+    /// response to the `always` attributes, it does not widen it back to the default set.
+    narrowed: bool,
     attributes: Vec<Selector>,
     excluded: Vec<Selector>,
 }
@@ -38,6 +41,7 @@ impl Projection {
     pub fn default_for(rtype: &'static ResourceType) -> Self {
         Projection {
             rtype,
+            narrowed: false,
             attributes: Vec::new(),
             excluded: Vec::new(),
         }
@@ -58,6 +62,7 @@ impl Projection {
         };
         Projection {
             rtype,
+            narrowed: attributes.iter().any(|name| !name.trim().is_empty()),
             attributes: select(attributes),
             excluded: select(excluded),
         }
@@ -65,7 +70,7 @@ impl Projection {
 
     /// Whether `attributes=` narrowed the response.
     pub fn is_narrowed(&self) -> bool {
-        !self.attributes.is_empty()
+        self.narrowed
     }
 
     /// Whether the response needs attribute `name` of the core schema (servers use this to
@@ -145,7 +150,7 @@ impl Projection {
         }
         let mentioned = |s: &&Selector| matches!(s, Selector::Attr { owner: o, attr: a, .. } if *o == owner && std::ptr::eq(*a, attr));
         let selected: Vec<&Selector> = self.attributes.iter().filter(mentioned).collect();
-        let keep = if self.attributes.is_empty() {
+        let keep = if !self.narrowed {
             (attr.returned == Returned::Default).then_some(Keep::Whole)?
         } else if selected
             .iter()

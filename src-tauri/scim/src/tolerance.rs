@@ -7,31 +7,34 @@
 //! this module is the one list of them. Habits from `IDP-NOTES.md` that the RFC already allows
 //! need no rule and are covered by tests instead:
 //!
-//! | habit (IDP-NOTES.md)                                    | handled by                          |
-//! |---------------------------------------------------------|-------------------------------------|
-//! | `op` in any case (`Replace`, `ADD`)                     | [`Rule::OpNameCase`]                |
-//! | booleans as strings (`"False"`)                         | [`Rule::BooleanAsString`]           |
-//! | booleans as strings in filters (`primary EQ "True"`)    | [`Rule::BooleanStringInFilter`]     |
-//! | unquoted filter values (`externalId eq jyoung`)         | [`Rule::UnquotedFilterValue`]       |
-//! | path-less value with dotted keys (`name.givenName`)     | [`Rule::DottedKeyInValue`]          |
-//! | path-less value with URN-qualified keys                 | [`Rule::UrnQualifiedKey`]           |
-//! | member removal as `path: "members"` + value array       | [`Rule::RemoveByValueArray`]        |
-//! | repeated identical member adds (JumpCloud)              | [`Rule::DuplicateValueIgnored`]     |
-//! | unknown attributes in bodies                            | [`Rule::UnknownAttributeIgnored`]   |
-//! | misspelled enterprise URN (`…:2.0User`)                 | [`Rule::MisspelledEnterpriseUrn`]   |
-//! | Entra's extra Microsoft schema URN on groups            | [`Rule::VendorSchemaUrnIgnored`]    |
-//! | filtered add/replace on a missing item creates it       | [`Rule::FilteredPathCreatesItem`]   |
-//! | `manager` as a plain string                             | [`Rule::ScalarForComplex`]          |
-//! | `manager` as `[{ "value": …, "$ref": … }]`              | [`Rule::ArrayForSingularComplex`]   |
-//! | `manager[value eq "id"]` on a singular attribute        | [`Rule::FilterOnSingularComplex`]   |
-//! | "null update": `""` or `null` clears                    | [`Rule::EmptyValueClears`]          |
-//! | Okta's path-less replace carrying `id`                  | [`Rule::ReadOnlyEchoIgnored`]       |
-//! | empty-path PATCHes carrying objects (`"path": ""`)      | [`Rule::EmptyPathIsPathless`]       |
-//! | explicit `null`s, empty arrays (`addresses: []`)        | RFC 7643 §2.5: unassigned           |
-//! | schemas listed in any order (JumpCloud)                 | RFC: `schemas` is a set             |
-//! | case-insensitive attribute names and operators          | RFC 7643 §2.1, RFC 7644 §3.4.2.2    |
-//! | zero matches → 200 empty ListResponse, content types,   | the server (`workbench-core`)       |
-//! | 204 on PATCH, custom auth headers, request rates        |                                     |
+//! | habit (IDP-NOTES.md)                                  | handled by                             |
+//! |-------------------------------------------------------|----------------------------------------|
+//! | `op` in any case (`Replace`, `ADD`)                   | [`Rule::OpNameCase`]                   |
+//! | booleans as strings (`"False"`)                       | [`Rule::BooleanAsString`]              |
+//! | booleans as strings in filters (`primary EQ "True"`)  | [`Rule::BooleanStringInFilter`]        |
+//! | unquoted filter values (`externalId eq jyoung`)       | [`Rule::UnquotedFilterValue`]          |
+//! | `emails[type eq "work"].value eq "x"` in a filter     | [`Rule::SubAttributeAfterValueFilter`] |
+//! | path-less value with dotted keys (`name.givenName`)   | [`Rule::DottedKeyInValue`]             |
+//! | path-less value with URN-qualified keys               | [`Rule::UrnQualifiedKey`]              |
+//! | member removal as `path: "members"` + value array     | [`Rule::RemoveByValueArray`]           |
+//! | repeated identical member adds (JumpCloud)            | [`Rule::DuplicateValueIgnored`]        |
+//! | unknown attributes in bodies                          | [`Rule::UnknownAttributeIgnored`]      |
+//! | misspelled enterprise URN (`…:2.0User`)               | [`Rule::MisspelledEnterpriseUrn`]      |
+//! | Entra's extra Microsoft schema URN on groups          | [`Rule::VendorSchemaUrnIgnored`]       |
+//! | filtered add/replace on a missing item creates it     | [`Rule::FilteredPathCreatesItem`]      |
+//! | `manager` as a plain string                           | [`Rule::ScalarForComplex`]             |
+//! | `manager` as `[{ "value": …, "$ref": … }]`            | [`Rule::ArrayForSingularComplex`]      |
+//! | `manager[value eq "id"]` on a singular attribute      | [`Rule::FilterOnSingularComplex`]      |
+//! | "null update": `""` or `null` clears                  | [`Rule::EmptyValueClears`]             |
+//! | Okta's path-less replace carrying `id`                | [`Rule::ReadOnlyEchoIgnored`]          |
+//! | empty-path PATCHes carrying objects (`"path": ""`)    | [`Rule::EmptyPathIsPathless`]          |
+//! | OneLogin templates without `schemas`                  | [`Rule::SchemasMissing`]               |
+//! | one object for a multi-valued attribute (OneLogin)    | [`Rule::SingleValueForMultiValued`]    |
+//! | explicit `null`s, empty arrays (`addresses: []`)      | RFC 7643 §2.5: unassigned              |
+//! | schemas listed in any order (JumpCloud)               | RFC: `schemas` is a set                |
+//! | case-insensitive attribute names and operators        | RFC 7643 §2.1, RFC 7644 §3.4.2.2       |
+//! | zero matches → 200 empty ListResponse, content types, | the server (`workbench-core`)          |
+//! | 204 on PATCH, custom auth headers, request rates      |                                        |
 
 use std::fmt;
 
@@ -96,11 +99,16 @@ pub enum Rule {
     /// OneLogin templates (and hand-written clients) send one object where a multi-valued
     /// attribute expects an array (`"emails": { "value": … }`); it is read as a one-item array.
     SingleValueForMultiValued,
+    /// Microsoft Entra ID (matching on `emails[type eq "work"].value`, and its SCIM validator)
+    /// filters with a sub-attribute after a value filter: `emails[type eq "work"].value eq "x"`.
+    /// RFC 7644's filter grammar has no `subAttr` after `valuePath` (only PATCH paths do); it is
+    /// read as `emails[type eq "work" and value eq "x"]`.
+    SubAttributeAfterValueFilter,
 }
 
 impl Rule {
     /// Every rule, for documentation and tests.
-    pub const ALL: [Rule; 20] = [
+    pub const ALL: [Rule; 21] = [
         Rule::OpNameCase,
         Rule::BooleanAsString,
         Rule::BooleanStringInFilter,
@@ -121,6 +129,7 @@ impl Rule {
         Rule::EmptyPathIsPathless,
         Rule::SchemasMissing,
         Rule::SingleValueForMultiValued,
+        Rule::SubAttributeAfterValueFilter,
     ];
 
     /// A stable kebab-case name, shown in traces and logs.
@@ -146,6 +155,7 @@ impl Rule {
             Rule::EmptyPathIsPathless => "empty-path-is-pathless",
             Rule::SchemasMissing => "schemas-missing",
             Rule::SingleValueForMultiValued => "single-value-for-multi-valued",
+            Rule::SubAttributeAfterValueFilter => "sub-attribute-after-value-filter",
         }
     }
 
@@ -161,6 +171,7 @@ impl Rule {
             Rule::VendorSchemaUrnIgnored | Rule::FilteredPathCreatesItem => "Microsoft Entra ID",
             Rule::ScalarForComplex | Rule::ArrayForSingularComplex => "Microsoft Entra ID",
             Rule::FilterOnSingularComplex | Rule::EmptyValueClears => "Microsoft Entra ID",
+            Rule::SubAttributeAfterValueFilter => "Microsoft Entra ID",
             Rule::BooleanStringInFilter => "Microsoft Entra ID, Okta",
             Rule::RemoveByValueArray => "Okta, Microsoft Entra ID, JumpCloud",
             Rule::DuplicateValueIgnored => "JumpCloud",

@@ -9,7 +9,7 @@ use crate::compare::parse_bool;
 use crate::datetime::DateTime;
 use crate::error::ScimError;
 use crate::resolve;
-use crate::schema::{AttrType, Attribute, Owner, ResourceType};
+use crate::schema::{AttrType, Attribute, Owner, ResourceType, SCHEMAS_ATTRIBUTE};
 use crate::tolerance::{Rule, Tolerances};
 
 /// Where an attribute reference is looked up.
@@ -19,6 +19,10 @@ pub enum Location {
     Resource(Owner),
     /// In one item of a multi-valued complex attribute (inside `attr[...]`).
     Element,
+    /// The resource's `schemas` list (RFC 7643 §3). Canonical resources do not store it, so it
+    /// is derived as [`crate::Resource::schemas`] does: this type's core schema, and each
+    /// extension whose object is present. A `schemas` member that is present is used as is.
+    Schemas(&'static ResourceType),
 }
 
 /// A resolved attribute reference: the attribute and, optionally, one of its sub-attributes.
@@ -173,8 +177,13 @@ impl Checker<'_> {
         match self.scope {
             Scope::Resource(rtype) => {
                 let found = resolve::attribute(rtype, path, self.tolerances).map_err(invalid)?;
+                let location = if std::ptr::eq(found.attr, &SCHEMAS_ATTRIBUTE) {
+                    Location::Schemas(rtype)
+                } else {
+                    Location::Resource(found.owner)
+                };
                 Ok(AttrRef {
-                    location: Location::Resource(found.owner),
+                    location,
                     attr: found.attr,
                     sub: found.sub,
                 })

@@ -6,8 +6,12 @@
 //! - `ne` is the negation of `eq` (so a missing attribute is `ne` anything but null);
 //! - `eq null` matches when the attribute has no value, `ne null` when it has one;
 //! - `pr` matches a value that is not null, not `""`, not `[]` and not `{}`;
-//! - orderings on a missing value are false.
+//! - orderings on a missing value are false;
+//! - `schemas` is derived when the resource does not carry it (canonical form never does):
+//!   the core schema and each extension whose object is present, as the rendered resource
+//!   lists them.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
@@ -16,7 +20,7 @@ use super::ast::CompareOp;
 use super::check::{AttrRef, Expr, Location, Operand};
 use crate::compare::{cmp_str, fold_case};
 use crate::datetime::DateTime;
-use crate::schema::Owner;
+use crate::schema::{Owner, ResourceType};
 
 impl Expr {
     /// Whether `resource` (a resource's JSON object in canonical form, or one item of a
@@ -26,7 +30,7 @@ impl Expr {
             Expr::And(items) => items.iter().all(|e| e.matches(resource)),
             Expr::Or(items) => items.iter().any(|e| e.matches(resource)),
             Expr::Not(inner) => !inner.matches(resource),
-            Expr::Present(attr) => leaves(attr, resource).any(is_present),
+            Expr::Present(attr) => leaves(attr, resource).any(|v| is_present(&v)),
             Expr::Compare(attr, op, operand) => compare(attr, *op, operand, resource),
             Expr::ValuePath(attr, inner) => items(attr, resource)
                 .any(|item| item.as_object().is_some_and(|item| inner.matches(item))),
@@ -45,27 +49,59 @@ pub(crate) fn get_ci<'v>(object: &'v Map<String, Value>, name: &str) -> Option<&
 }
 
 /// The attribute's value(s): each item of a multi-valued attribute, or the single value.
-fn items<'v>(attr: &AttrRef, resource: &'v Map<String, Value>) -> impl Iterator<Item = &'v Value> {
-    let top = match attr.location {
+fn items<'v>(
+    attr: &AttrRef,
+    resource: &'v Map<String, Value>,
+) -> impl Iterator<Item = Cow<'v, Value>> {
+    let mut derived = Vec::new();
+    let stored = match attr.location {
         Location::Resource(Owner::Extension(schema)) => get_ci(resource, schema.id)
             .and_then(Value::as_object)
             .and_then(|ext| get_ci(ext, attr.attr.name)),
+        Location::Schemas(rtype) => {
+            let stored = get_ci(resource, attr.attr.name);
+            if stored.is_none() {
+                derived = derived_schemas(rtype, resource);
+            }
+            stored
+        }
         Location::Resource(_) | Location::Element => get_ci(resource, attr.attr.name),
     };
-    let (many, one) = match top {
+    let (many, one) = match stored {
         Some(Value::Array(values)) => (values.as_slice(), None),
         other => (&[][..], other),
     };
-    many.iter().chain(one)
+    many.iter()
+        .chain(one)
+        .map(Cow::Borrowed)
+        .chain(derived.into_iter().map(Cow::Owned))
+}
+
+/// `schemas` of a canonical resource of `rtype`: the core schema, then each extension whose
+/// object is present (as [`crate::Resource::schemas`] lists them).
+fn derived_schemas(rtype: &ResourceType, resource: &Map<String, Value>) -> Vec<Value> {
+    rtype
+        .schemas()
+        .enumerate()
+        .filter(|(i, schema)| *i == 0 || get_ci(resource, schema.id).is_some())
+        .map(|(_, schema)| Value::from(schema.id))
+        .collect()
 }
 
 /// The compared values: the sub-attribute of each item when there is one.
-fn leaves<'v>(attr: &AttrRef, resource: &'v Map<String, Value>) -> impl Iterator<Item = &'v Value> {
+fn leaves<'v>(
+    attr: &AttrRef,
+    resource: &'v Map<String, Value>,
+) -> impl Iterator<Item = Cow<'v, Value>> {
     let sub = attr.sub;
     items(attr, resource)
-        .filter_map(move |item| match sub {
-            Some(sub) => item.as_object().and_then(|o| get_ci(o, sub.name)),
-            None => Some(item),
+        .filter_map(move |item| match (sub, item) {
+            (None, item) => Some(item),
+            (Some(sub), Cow::Borrowed(item)) => item
+                .as_object()
+                .and_then(|o| get_ci(o, sub.name))
+                .map(Cow::Borrowed),
+            (Some(_), Cow::Owned(_)) => None,
         })
         .filter(|v| !v.is_null())
 }
@@ -87,12 +123,12 @@ fn compare(
     resource: &Map<String, Value>,
 ) -> bool {
     match (op, operand) {
-        (CompareOp::Eq, Operand::Null) => !leaves(attr, resource).any(is_present),
-        (CompareOp::Ne, Operand::Null) => leaves(attr, resource).any(is_present),
+        (CompareOp::Eq, Operand::Null) => !leaves(attr, resource).any(|v| is_present(&v)),
+        (CompareOp::Ne, Operand::Null) => leaves(attr, resource).any(|v| is_present(&v)),
         (CompareOp::Ne, _) => {
-            !leaves(attr, resource).any(|v| leaf_matches(attr, CompareOp::Eq, operand, v))
+            !leaves(attr, resource).any(|v| leaf_matches(attr, CompareOp::Eq, operand, &v))
         }
-        _ => leaves(attr, resource).any(|v| leaf_matches(attr, op, operand, v)),
+        _ => leaves(attr, resource).any(|v| leaf_matches(attr, op, operand, &v)),
     }
 }
 

@@ -125,9 +125,43 @@ impl<'a, 't> Parser<'a, 't> {
                     .error("a value filter follows an attribute, not a sub-attribute"));
             }
             let inner = self.brackets()?;
+            if self.scan.peek() == Some(b'.') && self.tolerances.is_some() {
+                return self.sub_attribute_after_value_filter(path, inner);
+            }
             return Ok(Filter::ValuePath(path, Box::new(inner)));
         }
         self.attr_exp(path)
+    }
+
+    /// Entra's `emails[type eq "work"].value eq "x"` (the `.` next), read as
+    /// `emails[type eq "work" and value eq "x"]` under [`Rule::SubAttributeAfterValueFilter`].
+    /// By the RFC grammar a value filter takes no sub-attribute, so strict parsing stops at `.`.
+    fn sub_attribute_after_value_filter(
+        &mut self,
+        path: AttrPath,
+        inner: Filter,
+    ) -> Result<Filter, SyntaxError> {
+        self.scan.eat(b'.');
+        let sub_start = self.scan.pos();
+        let sub = self.scan.attr_path()?;
+        if sub.urn.is_some() || sub.sub.is_some() {
+            return Err(self
+                .scan
+                .error_at(sub_start, "expected a sub-attribute name after ']'"));
+        }
+        let detail = format!("read {path}[…].{sub} as a term inside the brackets");
+        let term = self.attr_exp(sub)?;
+        if let Some(tolerances) = self.tolerances.as_deref_mut() {
+            tolerances.note(Rule::SubAttributeAfterValueFilter, detail);
+        }
+        let inner = match inner {
+            Filter::And(mut items) => {
+                items.push(term);
+                Filter::And(items)
+            }
+            other => Filter::And(vec![other, term]),
+        };
+        Ok(Filter::ValuePath(path, Box::new(inner)))
     }
 
     /// `"(" FILTER ")"`, the opening parenthesis next.
@@ -223,20 +257,18 @@ impl<'a, 't> Parser<'a, 't> {
             }
         }
         if token.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
-            if let Some(number) = parse_json_number(token) {
-                let integer_literal = !token.contains(['.', 'e', 'E']);
-                if integer_literal && number.is_f64() {
-                    return Err(self.scan.error_at(start, "integer out of range"));
+            match parse_json_number(token) {
+                Ok(number) => return Ok(CompValue::Number(number)),
+                // Only number characters: a malformed or out-of-range number. Anything else
+                // (a hex id such as JumpCloud's) may still be an unquoted word below.
+                Err(why)
+                    if token.bytes().all(|b| {
+                        b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')
+                    }) =>
+                {
+                    return Err(self.scan.error_at(start, why));
                 }
-                return Ok(CompValue::Number(number));
-            }
-            if token
-                .bytes()
-                .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
-            {
-                return Err(self
-                    .scan
-                    .error_at(start, "number is malformed or out of range"));
+                Err(_) => {}
             }
         }
         match self.tolerances.as_deref_mut() {
@@ -254,8 +286,13 @@ impl<'a, 't> Parser<'a, 't> {
     }
 }
 
-/// A JSON number (RFC 8259 §6) that fits an `f64` or an integer type; `None` otherwise.
-fn parse_json_number(token: &str) -> Option<serde_json::Number> {
+/// A JSON number (RFC 8259 §6): an integer literal that fits `i64` or `u64`, or a literal with
+/// a fraction or exponent that is finite as an `f64`. `-0` is the integer 0.
+///
+/// Parsed with the standard library, which rounds correctly, so that printing a number and
+/// reading it back gives the same `f64` (serde_json's default parser may be one unit off).
+fn parse_json_number(token: &str) -> Result<serde_json::Number, &'static str> {
+    const MALFORMED: &str = "malformed number";
     let b = token.as_bytes();
     let mut i = usize::from(b.first() == Some(&b'-'));
     let int_start = i;
@@ -264,8 +301,9 @@ fn parse_json_number(token: &str) -> Option<serde_json::Number> {
     }
     let int_len = i - int_start;
     if int_len == 0 || (int_len > 1 && b[int_start] == b'0') {
-        return None;
+        return Err(MALFORMED);
     }
+    let integer_end = i;
     if b.get(i) == Some(&b'.') {
         i += 1;
         let frac_start = i;
@@ -273,7 +311,7 @@ fn parse_json_number(token: &str) -> Option<serde_json::Number> {
             i += 1;
         }
         if i == frac_start {
-            return None;
+            return Err(MALFORMED);
         }
     }
     if matches!(b.get(i), Some(b'e' | b'E')) {
@@ -286,12 +324,22 @@ fn parse_json_number(token: &str) -> Option<serde_json::Number> {
             i += 1;
         }
         if i == exp_start {
-            return None;
+            return Err(MALFORMED);
         }
     }
     if i != b.len() {
-        return None;
+        return Err(MALFORMED);
     }
-    // serde_json refuses values outside f64's range (1e400) instead of yielding infinity.
-    serde_json::from_str(token).ok()
+    if integer_end == b.len() {
+        return match (token.parse::<u64>(), token.parse::<i64>()) {
+            (Ok(n), _) => Ok(n.into()),
+            (_, Ok(n)) => Ok(n.into()),
+            _ => Err("integer out of range"),
+        };
+    }
+    token
+        .parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .ok_or("number out of range")
 }

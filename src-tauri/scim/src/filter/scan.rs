@@ -129,10 +129,10 @@ impl<'a> Scanner<'a> {
             Some((name, sub)) => (name, Some(sub)),
             None => (local, None),
         };
-        check_attr_name(name).map_err(|m| self.error_at(local_start, m))?;
+        check_attr_name(name).map_err(|(at, m)| self.error_at(local_start + at, m))?;
         if let Some(sub) = sub {
             let sub_start = local_start + name.len() + 1;
-            check_attr_name(sub).map_err(|m| self.error_at(sub_start, m))?;
+            check_attr_name(sub).map_err(|(at, m)| self.error_at(sub_start + at, m))?;
         }
         Ok(AttrPath {
             urn: urn.map(str::to_owned),
@@ -195,6 +195,8 @@ impl<'a> Scanner<'a> {
                         return Err(self.error_at(at, "unpaired surrogate in \\u escape"));
                     }
                     char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+                } else if (0xDC00..0xE000).contains(&high) {
+                    return Err(self.error_at(at, "unpaired surrogate in \\u escape"));
                 } else {
                     char::from_u32(high)
                 };
@@ -233,19 +235,30 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// `ALPHA *(nameChar)` or `$ref`.
-fn check_attr_name(name: &str) -> Result<(), &'static str> {
+/// `ALPHA *(nameChar)` or `$ref`. The error gives the offset of the offending character in
+/// `name` (a sub-attribute path arrives whole, so a second `.` is found here).
+fn check_attr_name(name: &str) -> Result<(), (usize, &'static str)> {
     if name.eq_ignore_ascii_case("$ref") {
         return Ok(());
     }
-    let mut bytes = name.bytes();
-    match bytes.next() {
-        None => Err("expected an attribute name"),
-        Some(b) if !b.is_ascii_alphabetic() => Err("attribute names start with a letter"),
-        _ if name.contains('$') => Err("'$' is only allowed in '$ref'"),
-        _ if bytes.any(|b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_')) => {
-            Err("attribute paths have at most one sub-attribute")
+    match name.bytes().next() {
+        None => return Err((0, "expected an attribute name")),
+        Some(b) if !b.is_ascii_alphabetic() => {
+            let message = if b == b'$' {
+                "'$' is only allowed in '$ref'"
+            } else {
+                "attribute names start with a letter"
+            };
+            return Err((0, message));
         }
-        _ => Ok(()),
+        Some(_) => {}
+    }
+    let bad = name
+        .bytes()
+        .position(|b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    match bad.map(|at| (at, name.as_bytes()[at])) {
+        None => Ok(()),
+        Some((at, b'$')) => Err((at, "'$' is only allowed in '$ref'")),
+        Some((at, _)) => Err((at, "attribute paths have at most one sub-attribute")),
     }
 }

@@ -4,7 +4,8 @@
 use serde_json::{Map, Value};
 
 use super::items::{
-    check_immutable, covers, demote_other_primaries, item_from_filter, merge_into, same_item,
+    check_immutable, clear_sub_attributes, demote_other_primaries, is_unassigned, item_from_filter,
+    merge_into, not_yet_in, nulled_sub_attributes, remove_sub_attribute, same_item,
 };
 use super::{OpKind, Operation};
 use crate::compare::value_eq;
@@ -234,6 +235,8 @@ impl Engine<'_, '_> {
                 container(self.attrs, target.owner, false).and_then(|c| c.get(target.attr.name));
             let unchanged = match (current, value) {
                 (Some(current), Some(value)) => value_eq(target.attr, current, value),
+                // RFC 7643 §2.5: null, [] and {} are all "unassigned", like the current value.
+                (None, Some(value)) => is_unassigned(value),
                 _ => false,
             };
             if unchanged || target.attr.name == "meta" {
@@ -277,8 +280,18 @@ impl Engine<'_, '_> {
                 }
             };
         }
+        let nulled = nulled_sub_attributes(attr, value.as_ref());
         let Some(value) = coerce(attr, value.unwrap_or(Value::Null), &name, self.tolerances)?
         else {
+            if !nulled.is_empty() {
+                // Only null sub-attributes: those become unassigned, the others stay.
+                let existing =
+                    container(self.attrs, target.owner, false).and_then(|c| c.get_mut(attr.name));
+                return match existing {
+                    Some(existing) => clear_sub_attributes(existing, &nulled, &name),
+                    None => Ok(()),
+                };
+            }
             // An empty list or object: replace clears, add adds nothing.
             if kind == OpKind::Replace {
                 return self.whole(OpKind::Remove, target, None);
@@ -300,7 +313,8 @@ impl Engine<'_, '_> {
                 let existing = container
                     .entry(attr.name)
                     .or_insert_with(|| Value::Object(Map::new()));
-                merge_into(attr, existing, Value::Object(subs))
+                merge_into(attr, existing, Value::Object(subs))?;
+                clear_sub_attributes(existing, &nulled, &name)
             }
             (_, _, value) => {
                 check_immutable(attr, container.get(attr.name), &value, &name)?;
@@ -329,21 +343,14 @@ impl Engine<'_, '_> {
             return Ok(());
         };
         let Some(new) = new else {
-            match container.get_mut(attr.name) {
-                Some(Value::Array(items)) => {
-                    items
-                        .iter_mut()
-                        .filter_map(Value::as_object_mut)
-                        .for_each(|i| {
-                            i.remove(sub.name);
-                        });
-                }
-                Some(Value::Object(object)) => {
-                    object.remove(sub.name);
-                }
-                _ => {}
-            }
-            return Ok(());
+            return match container.get_mut(attr.name) {
+                Some(Value::Array(items)) => items
+                    .iter_mut()
+                    .filter_map(Value::as_object_mut)
+                    .try_for_each(|item| remove_sub_attribute(item, sub, &name)),
+                Some(Value::Object(object)) => remove_sub_attribute(object, sub, &name),
+                _ => Ok(()),
+            };
         };
         if !attr.multi_valued {
             let object = container
@@ -406,10 +413,7 @@ impl Engine<'_, '_> {
             .map(|(i, _)| i)
             .collect();
         let result = match new {
-            None => {
-                remove_matched(&mut items, &matched, target.sub);
-                Ok(())
-            }
+            None => remove_matched(&mut items, &matched, target.sub, &name),
             Some(new) if matched.is_empty() => {
                 create_from_filter(kind, target, &name, new, &mut items, self.tolerances)
             }
@@ -467,7 +471,7 @@ fn remove_listed(
 }
 
 /// §3.5.2.1 on a multi-valued attribute: appends new items; an item that is already there is
-/// completed with the given sub-attributes, or left alone when it has them all.
+/// completed with the sub-attributes it lacks (see [`not_yet_in`]), or left alone.
 fn add_items(
     attr: &'static Attribute,
     container: &mut Map<String, Value>,
@@ -484,12 +488,14 @@ fn add_items(
             .iter()
             .position(|existing| same_item(attr, existing, &item))
         {
-            Some(i) if covers(attr, &list[i], &item) => {
-                duplicates += 1;
-                i
-            }
             Some(i) => {
-                merge_into(attr, &mut list[i], item)?;
+                let (fresh, kept_immutable) = not_yet_in(attr, &list[i], item);
+                if fresh.is_none() || kept_immutable {
+                    duplicates += 1;
+                }
+                if let Some(fresh) = fresh {
+                    merge_into(attr, &mut list[i], fresh)?;
+                }
                 i
             }
             None => {
@@ -511,7 +517,14 @@ fn add_items(
     Ok(())
 }
 
-fn remove_matched(items: &mut Vec<Value>, matched: &[usize], sub: Option<&'static Attribute>) {
+/// §3.5.2.2 with a filter: removes the matched records, or their sub-attribute `sub` (and then
+/// the records left empty).
+fn remove_matched(
+    items: &mut Vec<Value>,
+    matched: &[usize],
+    sub: Option<&'static Attribute>,
+    name: &str,
+) -> Result<(), ScimError> {
     match sub {
         None => {
             let mut index = 0;
@@ -523,12 +536,13 @@ fn remove_matched(items: &mut Vec<Value>, matched: &[usize], sub: Option<&'stati
         Some(sub) => {
             for &i in matched {
                 if let Some(item) = items[i].as_object_mut() {
-                    item.remove(sub.name);
+                    remove_sub_attribute(item, sub, name)?;
                 }
             }
             items.retain(|item| item.as_object().is_none_or(|o| !o.is_empty()));
         }
     }
+    Ok(())
 }
 
 /// A filtered add/replace that matched nothing: Entra's habit creates the item the filter

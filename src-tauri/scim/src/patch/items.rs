@@ -1,5 +1,6 @@
-//! Operations on the items of multi-valued attributes that PATCH needs: identity of items,
-//! merging, `primary` uniqueness, and building an item from a value filter.
+//! Operations on the items of multi-valued attributes, and on complex values, that PATCH needs:
+//! identity of items, merging, clearing sub-attributes, `primary` uniqueness, and building an
+//! item from a value filter.
 
 use serde_json::{Map, Number, Value};
 
@@ -9,33 +10,54 @@ use crate::filter::{CompareOp, Expr, Location, Operand};
 use crate::schema::{Attribute, Mutability};
 
 /// Whether `a` and `b` are the same item of `attr`: for complex items with a `value`, the same
-/// `value` and `type` (so `{value: id, display: "Bob"}` re-adds member `id`); otherwise equal.
+/// `value` and, when both give one, the same `type` (so `{value: id}` and
+/// `{value: id, type: "User"}` are the same member, and `{value: id, display: "Bob"}` re-adds
+/// member `id`); otherwise equal.
 pub(super) fn same_item(attr: &'static Attribute, a: &Value, b: &Value) -> bool {
     if let (Some(value_attr), Some(av), Some(bv)) =
         (attr.value_sub_attribute(), a.get("value"), b.get("value"))
     {
-        let type_attr = attr.sub_attribute("type");
-        let same_type = match (type_attr, a.get("type"), b.get("type")) {
+        let same_type = match (attr.sub_attribute("type"), a.get("type"), b.get("type")) {
             (Some(t), Some(x), Some(y)) => simple_eq(t, x, y),
-            (_, None, None) => true,
-            _ => false,
+            _ => true,
         };
         return simple_eq(value_attr, av, bv) && same_type;
     }
     value_eq(attr, a, b)
 }
 
-/// Whether every sub-attribute of `new` already has that value in `existing`.
-pub(super) fn covers(attr: &'static Attribute, existing: &Value, new: &Value) -> bool {
-    match (existing.as_object(), new.as_object()) {
-        (Some(existing), Some(new)) => new.iter().all(|(k, v)| {
-            let sub = attr.sub_attribute(k);
-            existing
-                .get(k)
-                .is_some_and(|e| sub.map_or(e == v, |s| simple_eq(s, e, v)))
-        }),
-        _ => value_eq(attr, existing, new),
+/// What `new` adds to the item `existing` it re-adds (RFC 7644 §3.5.2.1): the sub-attributes
+/// `existing` does not already have with an equal value (by the sub-attribute's rules, so
+/// `BJensen@Example.com` is already there when `bjensen@example.com` is, and keeps its stored
+/// spelling); `None` when it adds nothing. An immutable sub-attribute that already has another
+/// value keeps it, and the flag says so: Okta re-adds a member with the user's new login as
+/// `display` after a rename, and that member is already there.
+pub(super) fn not_yet_in(
+    attr: &'static Attribute,
+    existing: &Value,
+    new: Value,
+) -> (Option<Value>, bool) {
+    let (Some(existing), Value::Object(new)) = (existing.as_object(), &new) else {
+        return ((!value_eq(attr, existing, &new)).then_some(new), false);
+    };
+    let mut kept_immutable = false;
+    let mut fresh = Map::new();
+    for (k, v) in new {
+        let sub = attr.sub_attribute(k);
+        match existing.get(k) {
+            Some(e) if sub.map_or(e == v, |s| simple_eq(s, e, v)) => {}
+            Some(_) if sub.is_some_and(|s| s.mutability == Mutability::Immutable) => {
+                kept_immutable = true;
+            }
+            _ => {
+                fresh.insert(k.clone(), v.clone());
+            }
+        }
     }
+    (
+        (!fresh.is_empty()).then_some(Value::Object(fresh)),
+        kept_immutable,
+    )
 }
 
 /// Writes the sub-attributes of `new` into `existing` (an `add` to an item that is there).
@@ -94,7 +116,9 @@ pub(super) fn demote_other_primaries(items: &mut [Value], keep: usize) {
 
 /// The item a value filter describes when it is only `eq` terms joined by `and`
 /// (`type eq "work"`, `type eq "work" and primary eq true`): Entra's filtered add on a
-/// missing item creates exactly this.
+/// missing item creates exactly this. `None` when the filter describes no item a client may
+/// create: other operators, a `readOnly` sub-attribute (`manager[displayName eq "Bob"]`; RFC
+/// 7643 §7 lets only the server set it), or one sub-attribute with two values.
 pub(super) fn item_from_filter(filter: &Expr) -> Option<Map<String, Value>> {
     let terms: Vec<&Expr> = match filter {
         Expr::And(items) => items.iter().collect(),
@@ -105,7 +129,10 @@ pub(super) fn item_from_filter(filter: &Expr) -> Option<Map<String, Value>> {
         let Expr::Compare(attr, CompareOp::Eq, operand) = term else {
             return None;
         };
-        if attr.location != Location::Element || attr.sub.is_some() {
+        if attr.location != Location::Element
+            || attr.sub.is_some()
+            || attr.attr.mutability == Mutability::ReadOnly
+        {
             return None;
         }
         let value = match operand {
@@ -116,7 +143,71 @@ pub(super) fn item_from_filter(filter: &Expr) -> Option<Map<String, Value>> {
             Operand::DateTime(dt) => Value::String(dt.to_rfc3339()),
             Operand::Null => return None,
         };
-        item.insert(attr.attr.name.to_owned(), value);
+        match item.get(attr.attr.name) {
+            Some(earlier) if !simple_eq(attr.attr, earlier, &value) => return None,
+            _ => {
+                item.insert(attr.attr.name.to_owned(), value);
+            }
+        }
     }
     Some(item)
+}
+
+/// The sub-attributes a value for the singular complex `attr` sets to `null`
+/// (`{"givenName": null}`). RFC 7643 §2.5 makes null "unassigned", so an add or replace of
+/// the complex attribute clears them (§3.5.2.3: the sub-attributes not given stay as they are).
+/// `readOnly` ones are left out: a client's values for them are ignored (RFC 7643 §7).
+pub(super) fn nulled_sub_attributes(
+    attr: &'static Attribute,
+    value: Option<&Value>,
+) -> Vec<&'static Attribute> {
+    if attr.multi_valued || !attr.is_complex() {
+        return Vec::new();
+    }
+    let Some(Value::Object(object)) = value else {
+        return Vec::new();
+    };
+    object
+        .iter()
+        .filter(|(_, v)| v.is_null())
+        .filter_map(|(k, _)| attr.sub_attribute(k))
+        .filter(|sub| sub.mutability != Mutability::ReadOnly)
+        .collect()
+}
+
+/// Removes `subs` from the complex value `existing`; an immutable one that has a value cannot
+/// be cleared.
+pub(super) fn clear_sub_attributes(
+    existing: &mut Value,
+    subs: &[&'static Attribute],
+    name: &str,
+) -> Result<(), ScimError> {
+    let Some(object) = existing.as_object_mut() else {
+        return Ok(());
+    };
+    subs.iter()
+        .try_for_each(|sub| remove_sub_attribute(object, sub, &format!("{name}.{}", sub.name)))
+}
+
+/// Removes `sub` from one complex value. Removing an immutable sub-attribute that has a value
+/// changes it, which RFC 7644 §3.5.2 forbids (`mutability`); removing the whole record is fine.
+pub(super) fn remove_sub_attribute(
+    item: &mut Map<String, Value>,
+    sub: &'static Attribute,
+    name: &str,
+) -> Result<(), ScimError> {
+    match item.remove(sub.name) {
+        Some(old) => check_immutable(sub, Some(&old), &Value::Null, name),
+        None => Ok(()),
+    }
+}
+
+/// Null, `[]` or `{}`: no value (RFC 7643 §2.5).
+pub(super) fn is_unassigned(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Array(items) => items.is_empty(),
+        Value::Object(object) => object.is_empty(),
+        _ => false,
+    }
 }

@@ -72,7 +72,9 @@ pub fn parse(
 
 /// `PUT` semantics (RFC 7644 §3.5.1): the incoming resource replaces `existing`, except that
 /// read-only attributes (`id`, `meta`, `groups`) are kept, write-only ones (`password`) are
-/// kept when not sent, and an `immutable` attribute that has a value must not change.
+/// kept when not sent, and an `immutable` attribute that has a value must not change: sent
+/// with another value it is a `mutability` error, left out it is kept (RFC 7643 §7: it "SHALL
+/// NOT be updated"). The same holds for the attributes of extension schemas.
 pub fn replace(existing: &Resource, incoming: Parsed) -> Result<Resource, ScimError> {
     let mut next = incoming.resource;
     let rtype = existing.rtype;
@@ -80,26 +82,59 @@ pub fn replace(existing: &Resource, incoming: Parsed) -> Result<Resource, ScimEr
         .iter()
         .chain(rtype.schema.attributes);
     for attr in top_level {
-        let old = existing.attrs.get(attr.name);
-        match attr.mutability {
-            Mutability::ReadOnly => next.set_derived(attr.name, old.cloned()),
-            Mutability::WriteOnly if !next.attrs.contains_key(attr.name) => {
-                next.set_derived(attr.name, old.cloned())
-            }
-            Mutability::Immutable => {
-                if let (Some(old), Some(new)) = (old, next.attrs.get(attr.name))
-                    && !crate::compare::value_eq(attr, old, new)
-                {
-                    return Err(ScimError::Mutability(format!(
-                        "'{}' is immutable and already has a value",
-                        attr.name
-                    )));
-                }
-            }
-            _ => {}
+        carry_over(
+            attr,
+            existing.attrs.get(attr.name),
+            &mut next.attrs,
+            attr.name,
+        )?;
+    }
+    for ext in rtype.extensions {
+        let urn = ext.schema.id;
+        let old = existing.attrs.get(urn).and_then(Value::as_object);
+        let mut new = match next.attrs.remove(urn) {
+            Some(Value::Object(new)) => new,
+            _ => Map::new(),
+        };
+        for attr in ext.schema.attributes {
+            let name = format!("{urn}:{}", attr.name);
+            carry_over(attr, old.and_then(|o| o.get(attr.name)), &mut new, &name)?;
+        }
+        if !new.is_empty() {
+            next.attrs.insert(urn.to_owned(), Value::Object(new));
         }
     }
     Ok(next)
+}
+
+/// Applies `attr`'s mutability to a PUT: `old` is the stored value, `next` the object the
+/// replacement is being built in, `name` the attribute's full name for messages.
+fn carry_over(
+    attr: &'static Attribute,
+    old: Option<&Value>,
+    next: &mut Map<String, Value>,
+    name: &str,
+) -> Result<(), ScimError> {
+    let keep_old = match attr.mutability {
+        Mutability::ReadOnly => true,
+        Mutability::WriteOnly => !next.contains_key(attr.name),
+        Mutability::Immutable => match (old, next.get(attr.name)) {
+            (Some(old), Some(new)) if !crate::compare::value_eq(attr, old, new) => {
+                return Err(ScimError::Mutability(format!(
+                    "'{name}' is immutable and already has a value"
+                )));
+            }
+            (_, new) => new.is_none(),
+        },
+        Mutability::ReadWrite => false,
+    };
+    if keep_old {
+        match old {
+            Some(old) => next.insert(attr.name.to_owned(), old.clone()),
+            None => next.remove(attr.name),
+        };
+    }
+    Ok(())
 }
 
 struct Reader<'t> {
@@ -196,7 +231,8 @@ impl Reader<'_> {
         };
         self.tolerances
             .note(rule, format!("read key '{key}' as an attribute path"));
-        self.set(found.owner, found.attr, found.sub, value, key)
+        let at = canonical_name(found.owner, found.attr, found.sub);
+        self.set(found.owner, found.attr, found.sub, value, &at)
     }
 
     /// Validates and stores `value` as `attr` (or its sub-attribute `sub`).
@@ -262,6 +298,21 @@ impl Reader<'_> {
         }
         result.unwrap_or(Ok(()))
     }
+}
+
+/// The name `read_only` and messages use for an attribute: as the schema spells it,
+/// URN-qualified for extensions (`name.givenName`, `urn:…:enterprise:2.0:User:manager`), however
+/// the client wrote it (`urn:…:core:2.0:User:Name.GivenName`).
+fn canonical_name(owner: Owner, attr: &Attribute, sub: Option<&Attribute>) -> String {
+    let mut name = match owner {
+        Owner::Extension(schema) => format!("{}:{}", schema.id, attr.name),
+        Owner::Core | Owner::Common => attr.name.to_owned(),
+    };
+    if let Some(sub) = sub {
+        name.push('.');
+        name.push_str(sub.name);
+    }
+    name
 }
 
 /// Inserts `value` under `name`; a second value for the same complex attribute merges its

@@ -116,14 +116,26 @@ impl Resource {
         self.attrs.insert("meta".to_owned(), Value::Object(object));
     }
 
-    /// The schema URNs of this resource: the core schema and each extension with attributes.
+    /// The schema URNs of this resource: the core schema and each extension with attributes
+    /// (an empty extension object, which [`Resource::to_json`] leaves out, does not count).
     pub fn schemas(&self) -> Vec<&'static str> {
         self.rtype
             .schemas()
             .enumerate()
-            .filter(|(i, s)| *i == 0 || self.attrs.contains_key(s.id))
+            .filter(|(i, s)| *i == 0 || self.has_extension(s))
             .map(|(_, s)| s.id)
             .collect()
+    }
+
+    /// Whether the extension `schema` has an attribute that is rendered.
+    fn has_extension(&self, schema: &Schema) -> bool {
+        let Some(Value::Object(ext_attrs)) = self.attrs.get(schema.id) else {
+            return false;
+        };
+        schema
+            .attributes
+            .iter()
+            .any(|a| a.returned != Returned::Never && ext_attrs.contains_key(a.name))
     }
 
     /// The full representation: `schemas`, `id`, `externalId`, the core attributes in schema
