@@ -526,6 +526,31 @@ fn entra_null_update_clears_the_attribute() {
     assert_eq!(rules, ["empty-value-clears", "op-name-case"]);
 }
 
+// IDP-NOTES Entra: a "null update" of a filtered sub-attribute removes the record: clearing the
+// work phone's number means the user has no work phone, not a work phone without a number.
+#[test]
+fn entra_null_update_of_a_filtered_value_removes_the_record() {
+    let mut body = entra_create_body();
+    body["phoneNumbers"] = json!([
+        { "type": "work", "value": "+1 425 555 0100" },
+        { "type": "mobile", "value": "+1 425 555 0199" }
+    ]);
+    let user = stored(&USER, USER_ID, body);
+    let (patched, rules) = patch(
+        &user,
+        patch_op(json!([
+            { "op": "Replace", "path": "phoneNumbers[type eq \"work\"].value", "value": "" },
+            { "op": "Remove", "path": "emails[type eq \"work\"].value" }
+        ])),
+    );
+    let mut expected = entra_user_json(json!({
+        "phoneNumbers": [{ "type": "mobile", "value": "+1 425 555 0199" }]
+    }));
+    expected.as_object_mut().unwrap().remove("emails");
+    assert_eq!(patched.resource.to_json(), expected);
+    assert_eq!(rules, ["empty-value-clears", "op-name-case"]);
+}
+
 // IDP-NOTES Entra: "`/Schemas` as a ListResponse without nulls".
 #[test]
 fn entra_schemas_list_is_a_list_response_without_nulls() {

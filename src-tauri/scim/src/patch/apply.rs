@@ -3,9 +3,13 @@
 
 use serde_json::{Map, Value};
 
+use super::finish::finish;
 use super::items::{
-    check_immutable, clear_sub_attributes, demote_other_primaries, is_unassigned, item_from_filter,
-    merge_into, not_yet_in, nulled_sub_attributes, remove_sub_attribute, same_item,
+    check_immutable, clear_sub_attributes, is_unassigned, merge_into, nulled_sub_attributes,
+    remove_sub_attribute,
+};
+use super::lists::{
+    add_items, create_from_filter, remove_listed, remove_matched, removes_record, write_matched,
 };
 use super::{OpKind, Operation};
 use crate::compare::value_eq;
@@ -13,7 +17,7 @@ use crate::error::ScimError;
 use crate::path::{AttrTarget, Target};
 use crate::resolve::{self, KeyTarget};
 use crate::resource::Resource;
-use crate::resource::coerce::{check_single_primary, coerce, coerce_item};
+use crate::resource::coerce::{coerce, coerce_item};
 use crate::schema::{Attribute, Mutability, Owner, ResourceType, Schema};
 use crate::tolerance::{Rule, Tolerances};
 
@@ -343,6 +347,10 @@ impl Engine<'_, '_> {
             return Ok(());
         };
         let Some(new) = new else {
+            if removes_record(sub) {
+                container.remove(attr.name);
+                return Ok(());
+            }
             return match container.get_mut(attr.name) {
                 Some(Value::Array(items)) => items
                     .iter_mut()
@@ -431,198 +439,6 @@ impl Engine<'_, '_> {
     }
 }
 
-/// §3.5.2.2 with the tolerance for a value array: removes the listed items (or the singular
-/// complex value, when it matches).
-fn remove_listed(
-    attr: &'static Attribute,
-    container: &mut Map<String, Value>,
-    value: Value,
-    name: &str,
-    tolerances: &mut Tolerances,
-) -> Result<(), ScimError> {
-    let listed = match value {
-        Value::Array(items) => items,
-        Value::Null => {
-            container.remove(attr.name);
-            return Ok(());
-        }
-        single => vec![single],
-    };
-    let mut wanted = Vec::with_capacity(listed.len());
-    for (i, item) in listed.into_iter().enumerate() {
-        if let Some(item) = coerce_item(attr, item, &format!("{name}[{i}]"), tolerances)? {
-            wanted.push(item);
-        }
-    }
-    tolerances.note(
-        Rule::RemoveByValueArray,
-        format!("removed {} listed value(s) of '{name}'", wanted.len()),
-    );
-    match container.get_mut(attr.name) {
-        Some(Value::Array(items)) => {
-            items.retain(|item| !wanted.iter().any(|w| same_item(attr, item, w)))
-        }
-        Some(single) if wanted.iter().any(|w| same_item(attr, single, w)) => {
-            container.remove(attr.name);
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-/// §3.5.2.1 on a multi-valued attribute: appends new items; an item that is already there is
-/// completed with the sub-attributes it lacks (see [`not_yet_in`]), or left alone.
-fn add_items(
-    attr: &'static Attribute,
-    container: &mut Map<String, Value>,
-    items: Vec<Value>,
-    tolerances: &mut Tolerances,
-) -> Result<(), ScimError> {
-    let list = container
-        .entry(attr.name)
-        .or_insert_with(|| Value::Array(Vec::new()));
-    let list = list.as_array_mut().ok_or_else(storage_error)?;
-    let mut duplicates = 0;
-    for item in items {
-        let index = match list
-            .iter()
-            .position(|existing| same_item(attr, existing, &item))
-        {
-            Some(i) => {
-                let (fresh, kept_immutable) = not_yet_in(attr, &list[i], item);
-                if fresh.is_none() || kept_immutable {
-                    duplicates += 1;
-                }
-                if let Some(fresh) = fresh {
-                    merge_into(attr, &mut list[i], fresh)?;
-                }
-                i
-            }
-            None => {
-                list.push(item);
-                list.len() - 1
-            }
-        };
-        demote_other_primaries(list, index);
-    }
-    if duplicates > 0 {
-        tolerances.note(
-            Rule::DuplicateValueIgnored,
-            format!(
-                "{duplicates} value(s) added to '{}' were already there",
-                attr.name
-            ),
-        );
-    }
-    Ok(())
-}
-
-/// §3.5.2.2 with a filter: removes the matched records, or their sub-attribute `sub` (and then
-/// the records left empty).
-fn remove_matched(
-    items: &mut Vec<Value>,
-    matched: &[usize],
-    sub: Option<&'static Attribute>,
-    name: &str,
-) -> Result<(), ScimError> {
-    match sub {
-        None => {
-            let mut index = 0;
-            items.retain(|_| {
-                index += 1;
-                !matched.contains(&(index - 1))
-            });
-        }
-        Some(sub) => {
-            for &i in matched {
-                if let Some(item) = items[i].as_object_mut() {
-                    remove_sub_attribute(item, sub, name)?;
-                }
-            }
-            items.retain(|item| item.as_object().is_none_or(|o| !o.is_empty()));
-        }
-    }
-    Ok(())
-}
-
-/// A filtered add/replace that matched nothing: Entra's habit creates the item the filter
-/// describes; otherwise RFC 7644 §3.5.2.3 says `noTarget`.
-fn create_from_filter(
-    kind: OpKind,
-    target: &AttrTarget,
-    name: &str,
-    new: Value,
-    items: &mut Vec<Value>,
-    tolerances: &mut Tolerances,
-) -> Result<(), ScimError> {
-    let template = target.filter.as_ref().and_then(item_from_filter);
-    let Some(mut item) = template else {
-        return Err(ScimError::NoTarget(format!(
-            "no value of '{}' matches '{name}' ({} needs an existing value)",
-            target.attr.name,
-            kind.as_str()
-        )));
-    };
-    match (target.sub, new) {
-        (Some(sub), new) => {
-            item.insert(sub.name.to_owned(), new);
-        }
-        (None, Value::Object(fields)) => item.extend(fields),
-        (None, _) => return Err(storage_error()),
-    }
-    tolerances.note(
-        Rule::FilteredPathCreatesItem,
-        format!(
-            "no value matched '{name}'; created {}",
-            Value::Object(item.clone())
-        ),
-    );
-    if !target.attr.multi_valued {
-        items.clear();
-    }
-    items.push(Value::Object(item));
-    let last = items.len() - 1;
-    demote_other_primaries(items, last);
-    Ok(())
-}
-
-/// A filtered add/replace with matches: §3.5.2.3 replaces each matched item (or its
-/// sub-attribute); an add completes them.
-fn write_matched(
-    kind: OpKind,
-    target: &AttrTarget,
-    new: Value,
-    items: &mut [Value],
-    matched: &[usize],
-) -> Result<(), ScimError> {
-    let attr = target.attr;
-    for &i in matched {
-        match target.sub {
-            Some(sub) => {
-                let item = items[i].as_object_mut().ok_or_else(storage_error)?;
-                check_immutable(sub, item.get(sub.name), &new, &target_name(target))?;
-                item.insert(sub.name.to_owned(), new.clone());
-            }
-            None if kind == OpKind::Add => merge_into(attr, &mut items[i], new.clone())?,
-            None => {
-                for sub in attr.sub_attributes {
-                    if let (Some(old), Some(new)) = (items[i].get(sub.name), new.get(sub.name)) {
-                        check_immutable(
-                            sub,
-                            Some(old),
-                            new,
-                            &format!("{}.{}", attr.name, sub.name),
-                        )?;
-                    }
-                }
-                items[i] = new.clone();
-            }
-        }
-        demote_other_primaries(items, i);
-    }
-    Ok(())
-}
-
 /// The object holding attributes of `owner`: the resource itself, or the extension object
 /// (created on demand when `create`).
 fn container(
@@ -641,7 +457,7 @@ fn container(
     }
 }
 
-fn target_name(target: &AttrTarget) -> String {
+pub(super) fn target_name(target: &AttrTarget) -> String {
     let mut name = match target.owner {
         Owner::Extension(schema) => format!("{}:{}", schema.id, target.attr.name),
         _ => target.attr.name.to_owned(),
@@ -656,56 +472,6 @@ fn target_name(target: &AttrTarget) -> String {
     name
 }
 
-fn storage_error() -> ScimError {
+pub(super) fn storage_error() -> ScimError {
     ScimError::Internal("a stored attribute does not have the shape of its schema".into())
-}
-
-/// After all operations: drop what became empty, then check what a resource must satisfy.
-fn finish(rtype: &'static ResourceType, attrs: &mut Map<String, Value>) -> Result<(), ScimError> {
-    prune(attrs);
-    for ext in rtype.extensions {
-        if let Some(Value::Object(ext_attrs)) = attrs.get_mut(ext.schema.id) {
-            prune(ext_attrs);
-            if ext_attrs.is_empty() {
-                attrs.remove(ext.schema.id);
-            }
-        }
-    }
-    for schema in rtype.schemas() {
-        let holder = if schema.id == rtype.schema.id {
-            Some(&*attrs)
-        } else {
-            attrs.get(schema.id).and_then(Value::as_object)
-        };
-        for attr in schema.attributes {
-            let value = holder.and_then(|h| h.get(attr.name));
-            if attr.required
-                && value.is_none_or(|v| v.as_str().is_some_and(|s| s.trim().is_empty()))
-            {
-                return Err(ScimError::Mutability(format!(
-                    "'{}' is required and cannot be removed",
-                    attr.name
-                )));
-            }
-            if let (true, Some(Value::Array(items))) = (attr.multi_valued, value) {
-                check_single_primary(attr, items, attr.name)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Removes empty objects inside items, empty items, empty lists and empty complex values.
-fn prune(attrs: &mut Map<String, Value>) {
-    attrs.retain(|_, value| match value {
-        Value::Array(items) => {
-            items.retain(|i| {
-                !matches!(i, Value::Null) && i.as_object().is_none_or(|o| !o.is_empty())
-            });
-            !items.is_empty()
-        }
-        Value::Object(object) => !object.is_empty(),
-        Value::Null => false,
-        _ => true,
-    });
 }

@@ -2,7 +2,9 @@
 //! applying them to a resource atomically ([`apply`]).
 
 mod apply;
+mod finish;
 mod items;
+mod lists;
 
 pub use apply::{Patched, apply};
 
