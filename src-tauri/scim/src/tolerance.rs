@@ -14,6 +14,7 @@
 //! | booleans as strings in filters (`primary EQ "True"`)  | [`Rule::BooleanStringInFilter`]        |
 //! | unquoted filter values (`externalId eq jyoung`)       | [`Rule::UnquotedFilterValue`]          |
 //! | `emails[type eq "work"].value eq "x"` in a filter     | [`Rule::SubAttributeAfterValueFilter`] |
+//! | Okta's custom header token (`Authorization: <token>`) | [`Rule::TokenWithoutScheme`] (server) |
 //! | path-less value with dotted keys (`name.givenName`)   | [`Rule::DottedKeyInValue`]             |
 //! | path-less value with URN-qualified keys               | [`Rule::UrnQualifiedKey`]              |
 //! | member removal as `path: "members"` + value array     | [`Rule::RemoveByValueArray`]           |
@@ -99,6 +100,10 @@ pub enum Rule {
     /// OneLogin templates (and hand-written clients) send one object where a multi-valued
     /// attribute expects an array (`"emails": { "value": … }`); it is read as a one-item array.
     SingleValueForMultiValued,
+    /// Okta's "HTTP Header" authentication sends the token as the whole `Authorization` value,
+    /// without the `Bearer` scheme; a value that is one of our tokens is read as a bearer token.
+    /// Applied by the server, which parses the header.
+    TokenWithoutScheme,
     /// Microsoft Entra ID (matching on `emails[type eq "work"].value`, and its SCIM validator)
     /// filters with a sub-attribute after a value filter: `emails[type eq "work"].value eq "x"`.
     /// RFC 7644's filter grammar has no `subAttr` after `valuePath` (only PATCH paths do); it is
@@ -108,7 +113,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, for documentation and tests.
-    pub const ALL: [Rule; 21] = [
+    pub const ALL: [Rule; 22] = [
         Rule::OpNameCase,
         Rule::BooleanAsString,
         Rule::BooleanStringInFilter,
@@ -130,6 +135,7 @@ impl Rule {
         Rule::SchemasMissing,
         Rule::SingleValueForMultiValued,
         Rule::SubAttributeAfterValueFilter,
+        Rule::TokenWithoutScheme,
     ];
 
     /// A stable kebab-case name, shown in traces and logs.
@@ -155,6 +161,7 @@ impl Rule {
             Rule::EmptyPathIsPathless => "empty-path-is-pathless",
             Rule::SchemasMissing => "schemas-missing",
             Rule::SingleValueForMultiValued => "single-value-for-multi-valued",
+            Rule::TokenWithoutScheme => "token-without-scheme",
             Rule::SubAttributeAfterValueFilter => "sub-attribute-after-value-filter",
         }
     }
@@ -176,7 +183,7 @@ impl Rule {
             Rule::RemoveByValueArray => "Okta, Microsoft Entra ID, JumpCloud",
             Rule::DuplicateValueIgnored => "JumpCloud",
             Rule::UnknownAttributeIgnored => "every IdP",
-            Rule::ReadOnlyEchoIgnored => "Okta",
+            Rule::ReadOnlyEchoIgnored | Rule::TokenWithoutScheme => "Okta",
             Rule::EmptyPathIsPathless => "various clients",
             Rule::SchemasMissing => "OneLogin, hand-written clients",
             Rule::SingleValueForMultiValued => "OneLogin",

@@ -11,10 +11,23 @@ mod input;
 
 pub use input::{Parsed, parse, replace};
 
+/// Validates `value` for `attr` exactly as a request body's attribute is validated (servers
+/// that apply part of a PATCH themselves, such as group members kept as rows, use this so
+/// both paths accept the same shapes). `None`: the value is unassigned.
+pub fn coerce_value(
+    attr: &'static crate::schema::Attribute,
+    value: Value,
+    at: &str,
+    tolerances: &mut crate::Tolerances,
+) -> Result<Option<Value>, crate::ScimError> {
+    coerce::coerce(attr, value, at, tolerances)
+}
+
 use serde_json::{Map, Value};
 
+use crate::compare::fold_case;
 use crate::datetime::DateTime;
-use crate::schema::{COMMON_ATTRIBUTES, ResourceType, Returned, Schema};
+use crate::schema::{AttrType, Attribute, COMMON_ATTRIBUTES, ResourceType, Returned, Schema};
 
 /// A resource of one type, in canonical form.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,6 +105,11 @@ impl Resource {
         self.attrs.insert("id".to_owned(), Value::String(id.into()));
     }
 
+    /// Removes a top-level attribute (or an extension's object, by URN), returning it.
+    pub fn remove(&mut self, name: &str) -> Option<Value> {
+        self.attrs.shift_remove(name)
+    }
+
     /// Sets a server-maintained top-level attribute such as the derived `groups` of a User, or
     /// removes it with `None`.
     pub fn set_derived(&mut self, name: &str, value: Option<Value>) {
@@ -163,6 +181,58 @@ impl Resource {
             out.insert(meta.name.to_owned(), v.clone());
         }
         Value::Object(out)
+    }
+}
+
+impl Resource {
+    /// The attributes with every case-insensitive string (`caseExact: false`) folded as
+    /// filters compare them ([`fold_case`]). A store keeps this beside the resource so that
+    /// SQL comparisons of folded text agree exactly with [`crate::filter::Expr::matches`].
+    pub fn folded(&self) -> Map<String, Value> {
+        let mut out = Map::new();
+        for (key, value) in &self.attrs {
+            let folded = match self.rtype.extension_by_urn(key) {
+                Some(schema) => match value {
+                    Value::Object(ext) => Value::Object(
+                        ext.iter()
+                            .map(|(k, v)| (k.clone(), fold_by(schema.attribute(k), v)))
+                            .collect(),
+                    ),
+                    other => other.clone(),
+                },
+                None => fold_by(self.rtype.attribute(None, key).map(|(_, a)| a), value),
+            };
+            out.insert(key.clone(), folded);
+        }
+        out
+    }
+}
+
+/// `value` with the case-insensitive strings of `attr` folded; unknown attributes unchanged.
+fn fold_by(attr: Option<&'static Attribute>, value: &Value) -> Value {
+    let Some(attr) = attr else {
+        return value.clone();
+    };
+    match value {
+        Value::Array(items) => Value::Array(items.iter().map(|i| fold_item(attr, i)).collect()),
+        single => fold_item(attr, single),
+    }
+}
+
+fn fold_item(attr: &'static Attribute, value: &Value) -> Value {
+    match value {
+        Value::String(s)
+            if !attr.case_exact && matches!(attr.kind, AttrType::String | AttrType::Reference) =>
+        {
+            Value::String(fold_case(s).into_owned())
+        }
+        Value::Object(object) if attr.is_complex() => Value::Object(
+            object
+                .iter()
+                .map(|(k, v)| (k.clone(), fold_by(attr.sub_attribute(k), v)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 

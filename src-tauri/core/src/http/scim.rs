@@ -1,0 +1,552 @@
+//! The SCIM listener's routes (RFC 7644 §3): thin handlers that read the request, make one call
+//! into the site, and write the SCIM response.
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use workbench_scim::message::{ListQuery, ListResponse};
+use workbench_scim::projection::Projection;
+use workbench_scim::schema::{GROUP, ResourceType, USER};
+use workbench_scim::{ScimError, Tolerances, discovery};
+
+use super::AppState;
+use super::auth::Authenticated;
+use super::error::ScimFailure;
+use super::io::{
+    ScimBody, base_url, header_string, json_response, with_resource_headers, with_trace,
+};
+use crate::site::groups::Want;
+use crate::site::{Found, etag, groups, users};
+
+type Handled = Result<Response, ScimFailure>;
+
+/// The routes below the SCIM base path.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/Users",
+            only(
+                &[Method::GET, Method::POST],
+                get(list_users).post(create_user),
+            ),
+        )
+        .route("/Users/.search", only(&[Method::POST], post(search_users)))
+        .route(
+            "/Users/{id}",
+            resource(
+                get(get_user)
+                    .put(replace_user)
+                    .patch(patch_user)
+                    .delete(delete_user),
+            ),
+        )
+        .route(
+            "/Groups",
+            only(
+                &[Method::GET, Method::POST],
+                get(list_groups).post(create_group),
+            ),
+        )
+        .route(
+            "/Groups/.search",
+            only(&[Method::POST], post(search_groups)),
+        )
+        .route(
+            "/Groups/{id}",
+            resource(
+                get(get_group)
+                    .put(replace_group)
+                    .patch(patch_group)
+                    .delete(delete_group),
+            ),
+        )
+        .route("/.search", only(&[Method::POST], post(search_all)))
+        .route(
+            "/ServiceProviderConfig",
+            only(&[Method::GET], get(service_provider_config)),
+        )
+        .route("/ResourceTypes", only(&[Method::GET], get(resource_types)))
+        .route(
+            "/ResourceTypes/{id}",
+            only(&[Method::GET], get(resource_type)),
+        )
+        .route("/Schemas", only(&[Method::GET], get(schemas)))
+        .route("/Schemas/{id}", only(&[Method::GET], get(schema)))
+        .route("/Bulk", only(&[Method::POST], post(bulk)))
+        .route("/Me", any_method(me))
+        .fallback(not_found)
+}
+
+fn resource(router: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    only(
+        &[Method::GET, Method::PUT, Method::PATCH, Method::DELETE],
+        router,
+    )
+}
+
+/// Answers other methods with a SCIM 405 naming the allowed ones.
+fn only(allowed: &'static [Method], router: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    router.fallback(move |method: Method| async move {
+        let names: Vec<&str> = allowed.iter().map(Method::as_str).collect();
+        let mut response = ScimFailure(ScimError::MethodNotAllowed(format!(
+            "{method} is not allowed here; this endpoint accepts {}",
+            names.join(", ")
+        )))
+        .into_response();
+        if let Ok(value) = HeaderValue::from_str(&names.join(", ")) {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
+        response
+    })
+}
+
+fn any_method<H, T>(handler: H) -> MethodRouter<AppState>
+where
+    H: axum::handler::Handler<T, AppState>,
+    T: 'static,
+{
+    axum::routing::any(handler)
+}
+
+async fn not_found(method: Method, uri: axum::http::Uri) -> ScimFailure {
+    ScimFailure(ScimError::NotFound(format!(
+        "{method} {}: no such SCIM endpoint (resources are under /Users and /Groups)",
+        uri.path()
+    )))
+}
+
+/// The list parameters of a query string.
+fn query(raw: Option<String>) -> Result<ListQuery, ScimFailure> {
+    let raw = raw.unwrap_or_default();
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes())
+        .into_owned()
+        .collect();
+    Ok(ListQuery::from_query(
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )?)
+}
+
+fn projection(
+    rtype: &'static ResourceType,
+    query: &ListQuery,
+    tolerances: &mut Tolerances,
+) -> Projection {
+    Projection::new(
+        rtype,
+        &query.attributes,
+        &query.excluded_attributes,
+        tolerances,
+    )
+}
+
+/// A single resource, projected, with `ETag` (and `Location` on creation).
+fn resource_response(
+    status: StatusCode,
+    found: &Found,
+    projection: &Projection,
+    headers: &HeaderMap,
+) -> Response {
+    let json = projection.apply(&found.resource.to_json());
+    let location = (status == StatusCode::CREATED)
+        .then(|| {
+            found
+                .resource
+                .get("meta")
+                .and_then(|m| m.get("location"))
+                .and_then(|l| l.as_str())
+        })
+        .flatten();
+    with_resource_headers(
+        json_response(status, &json, headers),
+        &etag(found.version),
+        location,
+    )
+}
+
+/// `GET` of one resource, answering `304` when `If-None-Match` names the current version.
+fn read_response(found: &Found, projection: &Projection, headers: &HeaderMap) -> Response {
+    let current = etag(found.version);
+    let unchanged = header_string(headers, header::IF_NONE_MATCH).is_some_and(|tags| {
+        tags.split(',')
+            .map(str::trim)
+            .any(|t| t == "*" || t.trim_start_matches("W/") == current.trim_start_matches("W/"))
+    });
+    if unchanged {
+        let response = StatusCode::NOT_MODIFIED.into_response();
+        return with_resource_headers(response, &current, None);
+    }
+    resource_response(StatusCode::OK, found, projection, headers)
+}
+
+fn list_response(listed: crate::site::listing::Listed, headers: &HeaderMap) -> Response {
+    let body = ListResponse::new(listed.resources, listed.total, listed.start_index);
+    json_response(StatusCode::OK, &body, headers)
+}
+
+async fn list_users(
+    State(app): State<AppState>,
+    auth: Authenticated,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Handled {
+    let Authenticated {
+        caller,
+        mut tolerances,
+    } = auth;
+    let listed = users::list(&app.site, &caller, &query(raw)?, &mut tolerances).await?;
+    Ok(with_trace(list_response(listed, &headers), tolerances))
+}
+
+async fn search_users(
+    State(app): State<AppState>,
+    auth: Authenticated,
+    headers: HeaderMap,
+    ScimBody(body): ScimBody,
+) -> Handled {
+    let Authenticated {
+        caller,
+        mut tolerances,
+    } = auth;
+    let query = ListQuery::from_search_request(body, &mut tolerances)?;
+    let listed = users::list(&app.site, &caller, &query, &mut tolerances).await?;
+    Ok(with_trace(list_response(listed, &headers), tolerances))
+}
+
+async fn create_user(
+    State(app): State<AppState>,
+    auth: Authenticated,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    ScimBody(body): ScimBody,
+) -> Handled {
+    let Authenticated {
+        caller,
+        mut tolerances,
+    } = auth;
+    let projection = projection(&USER, &query(raw)?, &mut tolerances);
+    let found = users::create(&app.site, &caller, body, &mut tolerances).await?;
+    Ok(with_trace(
+        resource_response(StatusCode::CREATED, &found, &projection, &headers),
+        tolerances,
+    ))
+}
+
+async fn get_user(
+    State(app): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Handled {
+    let Authenticated {
+        caller,
+        mut tolerances,
+    } = auth;
+    let projection = projection(&USER, &query(raw)?, &mut tolerances);
+    let found = users::get(&app.site, &caller, &id).await?;
+    Ok(with_trace(
+        read_response(&found, &projection, &headers),
+        tolerances,
+    ))
+}
+
+async fn replace_user(
+    State(app): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    ScimBody(body): ScimBody,
+) -> Handled {
+    let Authenticated {
+        caller,
+        mut tolerances,
+    } = auth;
+    let projection = projection(&USER, &query(raw)?, &mut tolerances);
+    let if_match = header_string(&headers, header::IF_MATCH);
+    let found = users::replace(&app.site, &caller, &id, body, if_match, &mut tolerances).await?;
+    Ok(with_trace(
+        resource_response(StatusCode::OK, &found, &projection, &headers),
+        tolerances,
+    ))
+}
+
+async fn patch_user(
+    State(app): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    ScimBody(body): ScimBody,
+) -> Handled {
+    let Authenticated {
+        caller,
+        mut tolerances,
+    } = auth;
+    let projection = projection(&USER, &query(raw)?, &mut tolerances);
+    let if_match = header_string(&headers, header::IF_MATCH);
+    let found = users::patch(&app.site, &caller, &id, body, if_match, &mut tolerances).await?;
+    Ok(with_trace(
+        resource_response(StatusCode::OK, &found, &projection, &headers),
+        tolerances,
+    ))
+}
+
+async fn delete_user(
+    State(app): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Handled {
+    let Authenticated { caller, tolerances } = auth;
+    users::delete(
+        &app.site,
+        &caller,
+        &id,
+        header_string(&headers, header::IF_MATCH),
+    )
+    .await?;
+    Ok(with_trace(
+        StatusCode::NO_CONTENT.into_response(),
+        tolerances,
+    ))
+}
+
+async fn list_groups(
+    State(app): State<AppState>,
+    auth: Authenticated,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Handled {
+    let Authenticated {
+        caller,
+        mut tolerances,
+    } = auth;
+    let listed = groups::list(&app.site, &caller, &query(raw)?, &mut tolerances).await?;
+    Ok(with_trace(list_response(listed, &headers), tolerances))
+}
+
+async fn search_groups(
+    State(app): State<AppState>,
+    auth: Authenticated,
+    headers: HeaderMap,
+    ScimBody(body): ScimBody,
+) -> Handled {
+    let Authenticated {
+        caller,
+        mut tolerances,
+    } = auth;
+    let query = ListQuery::from_search_request(body, &mut tolerances)?;
+    let listed = groups::list(&app.site, &caller, &query, &mut tolerances).await?;
+    Ok(with_trace(list_response(listed, &headers), tolerances))
+}
+
+async fn create_group(
+    State(app): State<AppState>,
+    auth: Authenticated,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    ScimBody(body): ScimBody,
+) -> Handled {
+    let Authenticated {
+        caller,
+        mut tolerances,
+    } = auth;
+    let projection = projection(&GROUP, &query(raw)?, &mut tolerances);
+    let found = groups::create(&app.site, &caller, body, &mut tolerances).await?;
+    Ok(with_trace(
+        resource_response(StatusCode::CREATED, &found, &projection, &headers),
+        tolerances,
+    ))
+}
+
+async fn get_group(
+    State(app): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Handled {
+    let Authenticated {
+        caller,
+        mut tolerances,
+    } = auth;
+    let projection = projection(&GROUP, &query(raw)?, &mut tolerances);
+    let found = groups::get(&app.site, &caller, &id, projection.includes("members")).await?;
+    Ok(with_trace(
+        read_response(&found, &projection, &headers),
+        tolerances,
+    ))
+}
+
+async fn replace_group(
+    State(app): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    ScimBody(body): ScimBody,
+) -> Handled {
+    let Authenticated {
+        caller,
+        mut tolerances,
+    } = auth;
+    let projection = projection(&GROUP, &query(raw)?, &mut tolerances);
+    let if_match = header_string(&headers, header::IF_MATCH);
+    let found = groups::replace(&app.site, &caller, &id, body, if_match, &mut tolerances).await?;
+    Ok(with_trace(
+        resource_response(StatusCode::OK, &found, &projection, &headers),
+        tolerances,
+    ))
+}
+
+/// Group PATCHes answer `204` (what Okta and Entra expect, and it never serialises 50,000
+/// members) unless the request names `attributes`/`excludedAttributes`.
+async fn patch_group(
+    State(app): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    ScimBody(body): ScimBody,
+) -> Handled {
+    let Authenticated {
+        caller,
+        mut tolerances,
+    } = auth;
+    let query = query(raw)?;
+    let projection = projection(&GROUP, &query, &mut tolerances);
+    let asked = !query.attributes.is_empty() || !query.excluded_attributes.is_empty();
+    let want = if asked {
+        Want::Resource {
+            members: projection.includes("members"),
+        }
+    } else {
+        Want::Nothing
+    };
+    let if_match = header_string(&headers, header::IF_MATCH);
+    let found = groups::patch(
+        &app.site,
+        &caller,
+        &id,
+        body,
+        if_match,
+        want,
+        &mut tolerances,
+    )
+    .await?;
+    let response = match found {
+        Some(found) => resource_response(StatusCode::OK, &found, &projection, &headers),
+        None => StatusCode::NO_CONTENT.into_response(),
+    };
+    Ok(with_trace(response, tolerances))
+}
+
+async fn delete_group(
+    State(app): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Handled {
+    let Authenticated { caller, tolerances } = auth;
+    groups::delete(
+        &app.site,
+        &caller,
+        &id,
+        header_string(&headers, header::IF_MATCH),
+    )
+    .await?;
+    Ok(with_trace(
+        StatusCode::NO_CONTENT.into_response(),
+        tolerances,
+    ))
+}
+
+async fn search_all(
+    State(app): State<AppState>,
+    auth: Authenticated,
+    headers: HeaderMap,
+    ScimBody(body): ScimBody,
+) -> Handled {
+    let Authenticated {
+        caller,
+        mut tolerances,
+    } = auth;
+    let query = ListQuery::from_search_request(body, &mut tolerances)?;
+    let listed = crate::site::search::all(&app.site, &caller, &query, &mut tolerances).await?;
+    Ok(with_trace(list_response(listed, &headers), tolerances))
+}
+
+async fn service_provider_config(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let base = base_url(&headers, &app);
+    let config = app
+        .service_provider_config()
+        .to_json(&format!("{base}/ServiceProviderConfig"));
+    json_response(StatusCode::OK, &config, &headers)
+}
+
+async fn resource_types(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    json_response(
+        StatusCode::OK,
+        &discovery::resource_types_list(&base_url(&headers, &app)),
+        &headers,
+    )
+}
+
+async fn resource_type(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Handled {
+    let rtype = workbench_scim::schema::RESOURCE_TYPES
+        .iter()
+        .find(|r| r.id.eq_ignore_ascii_case(&id))
+        .ok_or_else(|| {
+            ScimError::NotFound(format!(
+                "no resource type '{id}'; this server has User and Group"
+            ))
+        })?;
+    Ok(json_response(
+        StatusCode::OK,
+        &discovery::resource_type_json(rtype, &base_url(&headers, &app)),
+        &headers,
+    ))
+}
+
+async fn schemas(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    json_response(
+        StatusCode::OK,
+        &discovery::schemas_list(&base_url(&headers, &app)),
+        &headers,
+    )
+}
+
+async fn schema(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Handled {
+    let schema = discovery::schema_by_id(&id)
+        .ok_or_else(|| ScimError::NotFound(format!("no schema '{id}'")))?;
+    Ok(json_response(
+        StatusCode::OK,
+        &discovery::schema_json(schema, &base_url(&headers, &app)),
+        &headers,
+    ))
+}
+
+/// `/Bulk`: not supported, as `/ServiceProviderConfig` says (`bulk.supported: false`).
+async fn bulk(_auth: Authenticated) -> ScimFailure {
+    ScimFailure(ScimError::NotImplemented(
+        "bulk operations are not supported (see bulk.supported in /ServiceProviderConfig); send each operation on its own".into(),
+    ))
+}
+
+/// `/Me` (RFC 7644 §3.11): requests come from an IdP, not from a user, so there is no "me".
+async fn me(_auth: Authenticated) -> ScimFailure {
+    ScimFailure(ScimError::NotImplemented(
+        "/Me is not supported: SCIM clients here are identity providers, not users".into(),
+    ))
+}

@@ -1,0 +1,146 @@
+//! Running the engine: open the database, bind both listeners, print where they are, serve
+//! until Ctrl-C or SIGTERM, then let requests in flight finish and the writer flush.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::clock::SystemClock;
+use crate::http::{self, AppState, Config, SCIM_PATH};
+use crate::site::Site;
+use crate::store::{Location, Store};
+
+/// What `serve` needs.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub location: Location,
+    pub scim_addr: String,
+    pub admin_addr: String,
+    pub admin_token: Option<String>,
+    pub public_url: Option<String>,
+}
+
+/// A running engine: both listeners bound, serving until [`Running::shutdown`].
+#[derive(Debug)]
+pub struct Running {
+    pub scim_addr: SocketAddr,
+    pub admin_addr: SocketAddr,
+    pub admin_token: String,
+    pub state: AppState,
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Running {
+    pub fn scim_base_url(&self) -> String {
+        format!("http://{}{SCIM_PATH}", self.scim_addr)
+    }
+
+    pub fn admin_url(&self) -> String {
+        format!("http://{}/", self.admin_addr)
+    }
+
+    /// Stops accepting, waits for requests in flight, then closes the database.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            match task.await {
+                Ok(Err(e)) => tracing::error!(error = %e, "a listener failed while shutting down"),
+                Err(e) => tracing::error!(error = %e, "a listener task failed"),
+                Ok(Ok(())) => {}
+            }
+        }
+        self.state.site.store().close().await;
+    }
+}
+
+/// Opens the database and starts both listeners.
+pub async fn start(options: ServeOptions) -> Result<Running, StartError> {
+    let store = Store::open(&options.location).await?;
+    let scim = bind(&options.scim_addr).await?;
+    let admin = bind(&options.admin_addr).await?;
+    let admin_ip = admin
+        .local_addr()
+        .map_err(|e| StartError::Bind(options.admin_addr.clone(), e))?
+        .ip();
+    if !admin_ip.is_loopback() {
+        tracing::warn!(address = %admin_ip, "the admin listener is bound beyond loopback, as asked");
+    }
+    let scim_addr = scim
+        .local_addr()
+        .map_err(|e| StartError::Bind(options.scim_addr.clone(), e))?;
+    let admin_addr = admin
+        .local_addr()
+        .map_err(|e| StartError::Bind(options.admin_addr.clone(), e))?;
+    let config = Config {
+        admin_token: options
+            .admin_token
+            .unwrap_or_else(|| Config::default().admin_token),
+        public_url: options.public_url,
+        scim_addr: scim_addr.to_string(),
+        ..Config::default()
+    };
+    let state = AppState::new(Site::new(store, Arc::new(SystemClock)), config);
+    let (stop, stopped) = watch::channel(false);
+    let until = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }
+    };
+    let tasks = vec![
+        tokio::spawn(http::serve(scim, http::scim_router(state.clone()), until())),
+        tokio::spawn(http::serve(
+            admin,
+            http::admin_router(state.clone()),
+            until(),
+        )),
+    ];
+    Ok(Running {
+        scim_addr,
+        admin_addr,
+        admin_token: state.config.admin_token.clone(),
+        state,
+        stop,
+        tasks,
+    })
+}
+
+async fn bind(addr: &str) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|e| StartError::Bind(addr.to_owned(), e))
+}
+
+/// Why the engine could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,152 @@
+//! Planning a list or search (RFC 7644 §3.4.2): the filter checked and lowered, the sort, the
+//! page, and the projection; and cutting the page when part of the filter runs in Rust.
+
+use serde_json::Value;
+use workbench_scim::filter::{Expr, parse_and_check};
+use workbench_scim::message::{ListQuery, SortOrder};
+use workbench_scim::path::{Target, resolve_text};
+use workbench_scim::projection::Projection;
+use workbench_scim::schema::ResourceType;
+use workbench_scim::{Resource, ScimError, Tolerances};
+
+use super::SiteError;
+use crate::store::lower::{self, Lowered, Table};
+
+/// Page size when the client asks for none.
+pub const DEFAULT_PAGE_SIZE: u64 = 100;
+
+/// The most resources one page holds (`filter.maxResults` in `/ServiceProviderConfig`).
+pub const MAX_PAGE_SIZE: u64 = 1000;
+
+/// One page of results, projected, ready for a ListResponse.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub resources: Vec<Value>,
+    pub total: u64,
+    pub start_index: u64,
+}
+
+/// How a list request runs.
+#[derive(Debug)]
+pub(super) struct Plan {
+    pub filter: Lowered,
+    expr: Option<Expr>,
+    pub order: String,
+    start_index: u64,
+    pub page_size: u64,
+    projection: Projection,
+}
+
+/// Checks and lowers everything the query asks for. A filter the resource type cannot hold is
+/// `invalidFilter`; an attribute that cannot be sorted on is `invalidValue`.
+pub(super) fn plan(
+    rtype: &'static ResourceType,
+    table: Table,
+    query: &ListQuery,
+    tolerances: &mut Tolerances,
+) -> Result<Plan, SiteError> {
+    let expr = match &query.filter {
+        Some(text) => Some(parse_and_check(text, rtype, tolerances)?),
+        None => None,
+    };
+    let filter = match &expr {
+        Some(expr) => lower::lower(expr, table),
+        None => Lowered {
+            sql: "1".into(),
+            binds: Vec::new(),
+            exact: true,
+        },
+    };
+    let order = match &query.sort_by {
+        None => "r.seq".to_owned(),
+        Some(sort_by) => sort_order(rtype, table, sort_by, query.sort_order, tolerances)?,
+    };
+    Ok(Plan {
+        filter,
+        expr,
+        order,
+        start_index: query.start_index.max(1),
+        page_size: query.count.unwrap_or(DEFAULT_PAGE_SIZE).min(MAX_PAGE_SIZE),
+        projection: Projection::new(
+            rtype,
+            &query.attributes,
+            &query.excluded_attributes,
+            tolerances,
+        ),
+    })
+}
+
+fn sort_order(
+    rtype: &'static ResourceType,
+    table: Table,
+    sort_by: &str,
+    order: SortOrder,
+    tolerances: &mut Tolerances,
+) -> Result<String, SiteError> {
+    let invalid = |why: String| {
+        SiteError::Scim(ScimError::InvalidValue(format!(
+            "sortBy '{sort_by}': {why}"
+        )))
+    };
+    let target = resolve_text(sort_by, rtype, tolerances).map_err(|e| invalid(e.detail()))?;
+    let Target::Attr(target) = target else {
+        return Err(invalid("name an attribute, not a whole extension".into()));
+    };
+    if target.filter.is_some() {
+        return Err(invalid("a sort key cannot have a value filter".into()));
+    }
+    lower::order_by(
+        table,
+        target.owner,
+        target.attr,
+        target.sub,
+        order == SortOrder::Descending,
+    )
+    .ok_or_else(|| invalid("this attribute cannot be sorted on".into()))
+}
+
+impl Plan {
+    /// Rows to skip: `startIndex` is 1-based.
+    pub fn offset(&self) -> u64 {
+        self.start_index - 1
+    }
+
+    /// The projection of this request (also for single-resource reads).
+    pub fn projection(&self) -> &Projection {
+        &self.projection
+    }
+
+    /// A page SQL cut, with the total SQL counted.
+    pub fn listed(&self, resources: Vec<Resource>, total: u64) -> Listed {
+        Listed {
+            resources: resources
+                .iter()
+                .map(|r| self.projection.apply(&r.to_json()))
+                .collect(),
+            total,
+            start_index: self.start_index,
+        }
+    }
+
+    /// The candidates that really match (the part of the filter SQL could not express).
+    pub fn keep_matching(&self, candidates: Vec<Resource>) -> Vec<Resource> {
+        match &self.expr {
+            None => candidates,
+            Some(expr) => candidates
+                .into_iter()
+                .filter(|r| r.to_json().as_object().is_some_and(|o| expr.matches(o)))
+                .collect(),
+        }
+    }
+
+    /// A page cut from every match, in order.
+    pub fn listed_from_all(&self, matching: Vec<Resource>) -> Listed {
+        let total = matching.len() as u64;
+        let page: Vec<Resource> = matching
+            .into_iter()
+            .skip(usize::try_from(self.offset()).unwrap_or(usize::MAX))
+            .take(usize::try_from(self.page_size).unwrap_or(usize::MAX))
+            .collect();
+        self.listed(page, total)
+    }
+}

@@ -1,0 +1,130 @@
+//! The site model: SSO providers and their SCIM credentials, and the users and groups they
+//! provision, as domain operations over the store. The SCIM protocol itself (validation,
+//! PATCH, filters) is `workbench-scim`'s; this layer decides what is stored and who sees it.
+
+pub mod credentials;
+pub mod export;
+pub mod groups;
+pub mod listing;
+pub mod providers;
+mod render;
+pub mod search;
+pub mod users;
+
+use crate::clock::SharedClock;
+use crate::store::{Millis, Store, StoreError};
+use workbench_scim::ScimError;
+
+pub use providers::{Provider, ProviderKind, ScimAuth};
+
+/// The engine's handle on the site: the store, the clock, and the cache of verified SCIM
+/// credentials.
+#[derive(Debug, Clone)]
+pub struct Site {
+    store: Store,
+    clock: SharedClock,
+    auth_cache: std::sync::Arc<credentials::AuthCache>,
+}
+
+impl Site {
+    pub fn new(store: Store, clock: SharedClock) -> Self {
+        Site {
+            store,
+            clock,
+            auth_cache: Default::default(),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn now(&self) -> Millis {
+        self.clock.now()
+    }
+}
+
+/// Who is calling the SCIM API, and under which base URL resources are addressed.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub provider: Provider,
+    /// The SCIM base URL the client used, without a trailing slash
+    /// (`https://abc.ngrok.app/api/scim`).
+    pub base_url: String,
+}
+
+/// A resource as stored now, rendered with `id` and `meta`, and its version (for `ETag`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub resource: workbench_scim::Resource,
+    pub version: i64,
+}
+
+/// A failure of a site operation.
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    /// The request broke a rule of the SCIM protocol (validation, PATCH, filter).
+    #[error(transparent)]
+    Scim(#[from] ScimError),
+    #[error("{0}")]
+    NotFound(String),
+    /// A unique value is taken (`userName`, a group's `displayName`).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// A value given to a command or the admin API is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SiteError {
+    /// The SCIM error a client is answered with. Store failures are logged here with their
+    /// detail and answered without it.
+    pub fn into_scim(self) -> ScimError {
+        match self {
+            SiteError::Scim(e) => e,
+            SiteError::NotFound(d) => ScimError::NotFound(d),
+            SiteError::Conflict(d) => ScimError::Uniqueness(d),
+            SiteError::PreconditionFailed(d) => ScimError::PreconditionFailed(d),
+            SiteError::Invalid(d) => ScimError::InvalidValue(d),
+            SiteError::Unauthorized(d) => ScimError::Unauthorized(d),
+            SiteError::Store(e) => {
+                tracing::error!(error = %e, "store failure while serving a SCIM request");
+                ScimError::Internal(
+                    "the server could not complete the request; its log has the cause".into(),
+                )
+            }
+        }
+    }
+}
+
+/// The entity tag of a stored version (weak: the representation may differ by projection).
+pub fn etag(version: i64) -> String {
+    format!("W/\"{version}\"")
+}
+
+/// Checks an `If-Match` header value against the current version (RFC 7232 §3.1; `*` matches
+/// anything). `None`: no precondition.
+pub fn check_if_match(if_match: Option<&str>, version: i64) -> Result<(), SiteError> {
+    let Some(header) = if_match else {
+        return Ok(());
+    };
+    let current = etag(version);
+    let matches = header.split(',').map(str::trim).any(|tag| {
+        tag == "*"
+            || tag == current
+            || tag.trim_start_matches("W/") == current.trim_start_matches("W/")
+    });
+    if matches {
+        Ok(())
+    } else {
+        Err(SiteError::PreconditionFailed(format!(
+            "If-Match {header} does not match the current version {current}"
+        )))
+    }
+}

@@ -1,0 +1,172 @@
+//! SQLite access: the only place with SQL. One file per table or aggregate; this file opens the
+//! database (WAL, migrations) and owns the two ways in: a pool of read-only connections used
+//! directly by requests, and [`Store::write`], which runs a job on the single writer.
+//!
+//! The writer is one connection on a dedicated thread with its own current-thread runtime:
+//! sqlx hands every statement to a worker thread, and on a multi-threaded runtime each of those
+//! round trips pays for waking a parked thread (measured here: 3,500 autocommits/s vs 14,000 on
+//! a current-thread runtime). Jobs that arrive together are committed together (group commit),
+//! each inside its own savepoint, so one failing job rolls back alone and every caller hears
+//! back only after its change is durable.
+
+pub mod credentials;
+mod error;
+pub mod groups;
+pub mod lower;
+pub mod providers;
+pub mod users;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
+};
+
+pub use error::{StoreError, Unique};
+pub use writer::BoxFuture;
+
+/// Where the database lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A file; created with its directory if missing.
+    File(PathBuf),
+    /// A private in-memory database (tests): one connection serves reads and writes.
+    Memory,
+}
+
+impl Location {
+    /// `sqlite::memory:` (or `:memory:`) means [`Location::Memory`]; anything else is a path.
+    pub fn parse(text: &str) -> Location {
+        match text {
+            "sqlite::memory:" | ":memory:" => Location::Memory,
+            path => Location::File(PathBuf::from(
+                path.strip_prefix("sqlite://").unwrap_or(path),
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::File(path) => write!(f, "{}", path.display()),
+            Location::Memory => f.write_str("sqlite::memory:"),
+        }
+    }
+}
+
+/// How long a connection waits for another process's write lock (the CLI writing while a
+/// server runs) before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    reader: SqlitePool,
+    writer: writer::Writer,
+    location: Location,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database.
+    pub async fn open(location: &Location) -> Result<Store, StoreError> {
+        match location {
+            Location::File(path) => Self::open_file(path).await,
+            Location::Memory => Self::open_memory().await,
+        }
+    }
+
+    async fn open_file(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Open {
+                path: path.display().to_string(),
+                detail: format!("cannot create directory {}: {source}", dir.display()),
+            })?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true)
+            .pragma("cache_size", "-32000");
+        let open_error = |e: sqlx::Error| StoreError::Open {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        };
+        let writer = writer::Writer::spawn(options.clone())
+            .await
+            .map_err(|e| match e {
+                StoreError::Database(e) => open_error(e),
+                other => other,
+            })?;
+        writer.migrate().await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .min_connections(1)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(open_error)?;
+        Ok(Store {
+            reader,
+            writer,
+            location: Location::File(path.to_owned()),
+        })
+    }
+
+    async fn open_memory() -> Result<Store, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await?;
+        let writer = writer::Writer::on_pool(pool.clone());
+        writer.migrate().await?;
+        Ok(Store {
+            reader: pool,
+            writer,
+            location: Location::Memory,
+        })
+    }
+
+    /// The read-only connections, for queries.
+    pub fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// Runs `job` on the writer inside its own savepoint of a (possibly shared) transaction and
+    /// returns its result once the transaction has committed. An `Err` from the job rolls back
+    /// everything the job did and nothing else.
+    pub fn write<T, E, F>(
+        &self,
+        job: F,
+    ) -> impl std::future::Future<Output = Result<T, E>> + Send + 'static
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
+    {
+        self.writer.run(job)
+    }
+
+    /// Waits for queued writes, then closes every connection (graceful shutdown).
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+/// Milliseconds since the Unix epoch, as stored in every `*_at` column.
+pub type Millis = i64;

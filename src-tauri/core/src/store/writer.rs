@@ -1,0 +1,289 @@
+//! The single writer: a dedicated thread running a current-thread Tokio runtime that owns the
+//! write connection and commits queued jobs in groups (see the module doc of `store`).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool};
+use sqlx::{ConnectOptions, Connection};
+use tokio::sync::{mpsc, oneshot};
+
+use super::StoreError;
+
+/// A boxed future borrowing the connection for `'c`.
+pub type BoxFuture<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
+
+/// Delivers a job's result once the fate of its transaction is known (`Some` = commit failed).
+type Deliver = Box<dyn FnOnce(Option<StoreError>) + Send>;
+
+/// Runs a job on the connection; says whether it succeeded and how to answer its caller. One
+/// trait object carries the caller's closure and its typed answer channel together.
+trait RunJob: Send {
+    fn run<'c>(
+        self: Box<Self>,
+        connection: &'c mut SqliteConnection,
+    ) -> BoxFuture<'c, (bool, Deliver)>;
+}
+
+type Run = Box<dyn RunJob>;
+
+/// A caller's job, with the channel its result goes back on.
+struct Call<T, E, F> {
+    job: F,
+    answer: oneshot::Sender<Result<T, E>>,
+}
+
+impl<T, E, F> RunJob for Call<T, E, F>
+where
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+    F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
+{
+    fn run<'c>(
+        self: Box<Self>,
+        connection: &'c mut SqliteConnection,
+    ) -> BoxFuture<'c, (bool, Deliver)> {
+        let Call { job, answer } = *self;
+        Box::pin(async move {
+            let result = job(connection).await;
+            let ok = result.is_ok();
+            let deliver: Deliver = Box::new(move |commit_error| {
+                let _ = answer.send(match commit_error {
+                    None => result,
+                    Some(error) => Err(E::from(error)),
+                });
+            });
+            (ok, deliver)
+        })
+    }
+}
+
+/// A queued job, and how to answer its caller if it never gets to run.
+pub(super) struct Job {
+    run: Run,
+    abort: Box<dyn FnOnce(StoreError) + Send>,
+}
+
+/// At most this many jobs share one transaction; enough to amortise the commit, small enough
+/// that no caller waits behind a long queue.
+const MAX_GROUP: usize = 64;
+
+#[derive(Debug, Clone)]
+pub(super) enum Writer {
+    /// File databases: the dedicated writer thread.
+    Thread(mpsc::Sender<Message>),
+    /// In-memory databases: the one pooled connection, one job per transaction.
+    Pool(SqlitePool),
+}
+
+pub(super) enum Message {
+    Job(Job),
+    /// Answered once every job queued before it has been committed.
+    Flush(oneshot::Sender<()>),
+    /// Applies the embedded migrations, outside any job transaction.
+    Migrate(oneshot::Sender<Result<(), StoreError>>),
+}
+
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Message::Job(_) => "Job",
+            Message::Flush(_) => "Flush",
+            Message::Migrate(_) => "Migrate",
+        })
+    }
+}
+
+impl Writer {
+    /// Starts the writer thread with a connection opened from `options`.
+    pub async fn spawn(options: SqliteConnectOptions) -> Result<Writer, StoreError> {
+        let (sender, receiver) = mpsc::channel::<Message>(4096);
+        let (ready_tx, ready_rx) = oneshot::channel::<Result<(), StoreError>>();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        let _ =
+                            ready_tx.send(Err(StoreError::Writer(format!("cannot start: {e}"))));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    match options.connect().await {
+                        Ok(connection) => {
+                            let _ = ready_tx.send(Ok(()));
+                            serve(connection, receiver).await;
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(StoreError::Database(e)));
+                        }
+                    }
+                });
+            })
+            .map_err(|e| StoreError::Writer(format!("cannot start the writer thread: {e}")))?;
+        ready_rx.await.map_err(|_| StoreError::WriterGone)??;
+        Ok(Writer::Thread(sender))
+    }
+
+    pub fn on_pool(pool: SqlitePool) -> Writer {
+        Writer::Pool(pool)
+    }
+
+    /// Applies the embedded migrations.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Writer::Thread(sender) => {
+                let (done_tx, done_rx) = oneshot::channel();
+                sender
+                    .send(Message::Migrate(done_tx))
+                    .await
+                    .map_err(|_| StoreError::WriterGone)?;
+                done_rx.await.map_err(|_| StoreError::WriterGone)?
+            }
+            Writer::Pool(pool) => Ok(sqlx::migrate!("./migrations").run(pool).await?),
+        }
+    }
+
+    /// Queues `job` and waits for its answer. The job is boxed before anything is awaited, so
+    /// the returned future holds only type-erased parts and is `Send` wherever it is used.
+    pub fn run<T, E, F>(&self, job: F) -> impl Future<Output = Result<T, E>> + Send + 'static
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
+    {
+        let (answer_tx, answer_rx) = oneshot::channel::<Result<T, E>>();
+        let (abort_tx, abort_rx) = oneshot::channel::<StoreError>();
+        let run: Run = Box::new(Call {
+            job,
+            answer: answer_tx,
+        });
+        let abort = Box::new(move |error: StoreError| {
+            let _ = abort_tx.send(error);
+        });
+        let submitted = submit(self.clone(), Job { run, abort });
+        async move {
+            submitted.await;
+            match answer_rx.await {
+                Ok(result) => result,
+                // The job never ran: say why.
+                Err(_) => Err(E::from(abort_rx.await.unwrap_or(StoreError::WriterGone))),
+            }
+        }
+    }
+
+    /// Waits until every job queued so far is committed, then stops the writer thread.
+    pub async fn close(&self) {
+        if let Writer::Thread(sender) = self {
+            let (done_tx, done_rx) = oneshot::channel();
+            if sender.send(Message::Flush(done_tx)).await.is_ok() {
+                let _ = done_rx.await;
+            }
+        }
+    }
+}
+
+/// Hands a job to the writer (or, for in-memory databases, runs it).
+fn submit(writer: Writer, job: Job) -> BoxFuture<'static, ()> {
+    Box::pin(async move {
+        match writer {
+            Writer::Thread(sender) => {
+                if let Err(mpsc::error::SendError(Message::Job(job))) =
+                    sender.send(Message::Job(job)).await
+                {
+                    (job.abort)(StoreError::WriterGone);
+                }
+            }
+            Writer::Pool(pool) => match pool.acquire().await {
+                Ok(mut connection) => run_group(&mut connection, vec![job]).await,
+                Err(e) => (job.abort)(StoreError::Database(e)),
+            },
+        }
+    })
+}
+
+/// The writer thread's loop: take what is queued (up to [`MAX_GROUP`] jobs) and commit it as
+/// one transaction.
+async fn serve(mut connection: SqliteConnection, mut receiver: mpsc::Receiver<Message>) {
+    let mut flushes = Vec::new();
+    while let Some(first) = receiver.recv().await {
+        let mut jobs = Vec::new();
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                Message::Job(job) => jobs.push(job),
+                Message::Flush(done) => flushes.push(done),
+                Message::Migrate(done) => {
+                    let result = sqlx::migrate!("./migrations").run(&mut connection).await;
+                    let _ = done.send(result.map_err(StoreError::from));
+                }
+            }
+            if jobs.len() < MAX_GROUP {
+                next = receiver.try_recv().ok();
+            }
+        }
+        if !jobs.is_empty() {
+            run_group(&mut connection, jobs).await;
+        }
+        for done in flushes.drain(..) {
+            let _ = done.send(());
+        }
+    }
+    let _ = connection.close().await;
+}
+
+/// Runs `jobs` in one transaction, each in a savepoint, then answers each.
+fn run_group(connection: &mut SqliteConnection, jobs: Vec<Job>) -> BoxFuture<'_, ()> {
+    Box::pin(async move {
+        let mut answers: Vec<Deliver> = Vec::with_capacity(jobs.len());
+        if let Err(e) = sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *connection)
+            .await
+        {
+            let message = format!("cannot begin a transaction: {e}");
+            for job in jobs {
+                (job.abort)(StoreError::Writer(message.clone()));
+            }
+            return;
+        }
+        for job in jobs {
+            if let Err(e) = sqlx::query("SAVEPOINT job").execute(&mut *connection).await {
+                (job.abort)(StoreError::Database(e));
+                continue;
+            }
+            let (ok, deliver) = job.run.run(connection).await;
+            let ended = end_savepoint(connection, ok).await;
+            match ended {
+                Ok(()) => answers.push(deliver),
+                Err(e) => deliver(Some(StoreError::Database(e))),
+            }
+        }
+        match sqlx::query("COMMIT").execute(&mut *connection).await {
+            Ok(_) => answers.into_iter().for_each(|deliver| deliver(None)),
+            Err(e) => {
+                let message = format!("commit failed: {e}");
+                let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
+                for deliver in answers {
+                    deliver(Some(StoreError::Writer(message.clone())));
+                }
+            }
+        }
+    })
+}
+
+/// Keeps a job's changes (`RELEASE`) or undoes them (`ROLLBACK TO`, then `RELEASE`). Separate
+/// statements: `sqlx::raw_sql` futures are not `Send` in this position.
+async fn end_savepoint(connection: &mut SqliteConnection, keep: bool) -> Result<(), sqlx::Error> {
+    if !keep {
+        sqlx::query("ROLLBACK TO job")
+            .execute(&mut *connection)
+            .await?;
+    }
+    sqlx::query("RELEASE job").execute(&mut *connection).await?;
+    Ok(())
+}
