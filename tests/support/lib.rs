@@ -1,8 +1,20 @@
-//! Shared helpers for the black-box tests in `tests/`: locating the workspace and running its
-//! tools. Must not depend on the engine's internals; tests drive the product from outside.
+//! Shared helpers for the black-box tests in `tests/`: a real engine listening on
+//! `127.0.0.1:0` with a database in a temporary directory, SSO providers with fresh tokens, and
+//! a small SCIM client. Tests drive the product over HTTP; they never reach into its internals
+//! beyond starting it and creating providers (the CLI's job, done in-process for speed).
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::Arc;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use workbench_core::clock::SharedClock;
+use workbench_core::server::{self, Running, ServeOptions};
+use workbench_core::site::credentials::Issued;
+use workbench_core::site::{ProviderKind, ScimAuth, providers};
+use workbench_core::store::Location;
 
 /// The workspace root (where the top `Cargo.toml` is).
 pub fn workspace_root() -> PathBuf {
@@ -24,4 +36,248 @@ pub fn cargo(args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A running engine on ephemeral loopback ports with its own database.
+#[derive(Debug)]
+pub struct TestServer {
+    pub running: Running,
+    /// `http://127.0.0.1:PORT/api/scim`
+    pub base: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts an engine with the system clock.
+    pub async fn start() -> TestServer {
+        Self::start_with(None).await
+    }
+
+    /// Starts an engine reading `clock`.
+    pub async fn start_with(clock: Option<SharedClock>) -> TestServer {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let options = ServeOptions {
+            location: Location::File(dir.path().join("workbench.db")),
+            scim_addr: "127.0.0.1:0".into(),
+            admin_addr: "127.0.0.1:0".into(),
+            admin_token: Some("test-admin-token".into()),
+            public_url: None,
+            clock,
+        };
+        let running = server::start(options).await.expect("the engine starts");
+        let base = running.scim_base_url();
+        TestServer { running, base, dir }
+    }
+
+    /// Creates an SSO provider of `kind` with SCIM `auth`, and a client holding its secret.
+    pub async fn provider_with(&self, kind: &str, auth: &str) -> Scim {
+        let site = &self.running.state.site;
+        let kind = ProviderKind::parse(kind).expect("a provider kind");
+        let auth = ScimAuth::parse(auth).expect("a SCIM authentication method");
+        let (provider, issued) =
+            providers::create(site, &format!("{} test", kind.as_str()), kind, Some(auth))
+                .await
+                .expect("provider created");
+        let authorization = match issued {
+            Some(Issued::Token { token, .. }) => format!("Bearer {token}"),
+            Some(Issued::Basic {
+                username, password, ..
+            }) => {
+                format!(
+                    "Basic {}",
+                    base64_encode(format!("{username}:{password}").as_bytes())
+                )
+            }
+            None => String::new(),
+        };
+        Scim::new(&self.base, &authorization, &provider.id)
+    }
+
+    /// A provider using bearer tokens.
+    pub async fn provider(&self, kind: &str) -> Scim {
+        self.provider_with(kind, "token").await
+    }
+
+    /// Stops the engine gracefully.
+    pub async fn stop(self) {
+        self.running.shutdown().await;
+    }
+}
+
+/// A SCIM client for one provider.
+#[derive(Debug, Clone)]
+pub struct Scim {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub authorization: String,
+    pub provider_id: String,
+}
+
+/// A response: status, headers, and the body as JSON (`Value::Null` when empty, a string when
+/// not JSON).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl Scim {
+    pub fn new(base: &str, authorization: &str, provider_id: &str) -> Scim {
+        Scim {
+            client: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .expect("HTTP client"),
+            base: base.to_owned(),
+            authorization: authorization.to_owned(),
+            provider_id: provider_id.to_owned(),
+        }
+    }
+
+    /// The same provider presenting another `Authorization` value.
+    pub fn with_authorization(&self, authorization: &str) -> Scim {
+        Scim {
+            authorization: authorization.to_owned(),
+            ..self.clone()
+        }
+    }
+
+    /// Sends a request to `path` (relative to the SCIM base URL, e.g. `/Users?filter=…`).
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if !self.authorization.is_empty() {
+            request = request.header("authorization", &self.authorization);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/scim+json")
+                .body(body.to_string());
+        }
+        for (name, value) in headers {
+            let name = HeaderName::from_bytes(name.as_bytes()).expect("header name");
+            request = request.header(name, HeaderValue::from_str(value).expect("header value"));
+        }
+        let response = request.send().await.expect("the server answers");
+        reply(response).await
+    }
+
+    /// Sends raw bytes with a given content type.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .body(body);
+        if !self.authorization.is_empty() {
+            request = request.header("authorization", &self.authorization);
+        }
+        if let Some(kind) = content_type {
+            request = request.header("content-type", kind);
+        }
+        reply(request.send().await.expect("the server answers")).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, None, &[]).await
+    }
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        self.send(Method::POST, path, Some(body), &[]).await
+    }
+    pub async fn put(&self, path: &str, body: &Value) -> Reply {
+        self.send(Method::PUT, path, Some(body), &[]).await
+    }
+    pub async fn patch(&self, path: &str, body: &Value) -> Reply {
+        self.send(Method::PATCH, path, Some(body), &[]).await
+    }
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(Method::DELETE, path, None, &[]).await
+    }
+}
+
+async fn reply(response: reqwest::Response) -> Reply {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("a body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// `filter` percent-encoded for a query string.
+pub fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Whether `actual` contains everything in `expected`: objects by key (recursively), arrays
+/// element by element in order (the actual array may be longer only if `expected` is shorter
+/// and each expected element matches the one at the same index), scalars by equality.
+pub fn contains(actual: &Value, expected: &Value) -> bool {
+    match (actual, expected) {
+        (Value::Object(a), Value::Object(e)) => e
+            .iter()
+            .all(|(k, v)| a.get(k).is_some_and(|av| contains(av, v))),
+        (Value::Array(a), Value::Array(e)) => {
+            e.len() <= a.len() && e.iter().zip(a).all(|(ev, av)| contains(av, ev))
+        }
+        _ => actual == expected,
+    }
+}
+
+/// A shared handle on a manual clock, for tests that move time.
+pub fn manual_clock(at_millis: i64) -> (workbench_core::clock::ManualClock, SharedClock) {
+    let clock = workbench_core::clock::ManualClock::at(at_millis);
+    (clock.clone(), Arc::new(clock))
 }

@@ -187,6 +187,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         admin_addr: args.admin_addr,
         admin_token: args.admin_token,
         public_url: args.public_url,
+        clock: None,
     };
     let database = options.location.to_string();
     let running = server::start(options).await.map_err(|e| e.to_string())?;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::clock::SystemClock;
+use crate::clock::{SharedClock, SystemClock};
 use crate::http::{self, AppState, Config, SCIM_PATH};
 use crate::site::Site;
 use crate::store::{Location, Store};
@@ -20,6 +20,8 @@ pub struct ServeOptions {
     pub admin_addr: String,
     pub admin_token: Option<String>,
     pub public_url: Option<String>,
+    /// The clock the engine reads (tests move it); `None` is the system clock.
+    pub clock: Option<SharedClock>,
 }
 
 /// A running engine: both listeners bound, serving until [`Running::shutdown`].
@@ -82,7 +84,8 @@ pub async fn start(options: ServeOptions) -> Result<Running, StartError> {
         scim_addr: scim_addr.to_string(),
         ..Config::default()
     };
-    let state = AppState::new(Site::new(store, Arc::new(SystemClock)), config);
+    let clock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
+    let state = AppState::new(Site::new(store, clock), config);
     let (stop, stopped) = watch::channel(false);
     let until = move || {
         let mut stopped = stopped.clone();
