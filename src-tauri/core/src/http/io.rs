@@ -3,8 +3,10 @@
 //! for clients that accept only that) with `ETag` and `Location`.
 
 use axum::body::Body;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
@@ -70,6 +72,27 @@ impl FromRequest<AppState> for ScimBody {
     }
 }
 
+/// The `{id}` of a resource URL. An id that does not decode (percent-escapes that are not
+/// UTF-8) names no resource: a SCIM `404`, not axum's plain-text `400`.
+#[derive(Debug)]
+pub struct ResourceId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ResourceId {
+    type Rejection = ScimFailure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(id)) => Ok(ResourceId(id)),
+            Err(rejection) => Err(ScimError::NotFound(format!(
+                "{} not found: {}",
+                parts.uri.path(),
+                rejection.body_text()
+            ))
+            .into()),
+        }
+    }
+}
+
 fn too_large(size: u64, limit: usize) -> ScimError {
     ScimError::PayloadTooLarge(format!(
         "the request body is {} bytes; this server accepts at most {limit} bytes",
@@ -128,12 +151,26 @@ fn wants_plain_json(headers: &HeaderMap) -> bool {
             .any(|t| t == SCIM_JSON || t == "*/*" || t == "application/*")
 }
 
-/// A SCIM JSON response with `status`.
-pub fn json_response(
-    status: StatusCode,
-    body: &impl Serialize,
-    request_headers: &HeaderMap,
-) -> Response {
+/// Middleware: every SCIM response (resources, lists, errors, fallbacks) is
+/// `application/scim+json`, or `application/json` for a client that accepts only that
+/// (RFC 7644 §3.1 / §8.1).
+pub async fn negotiate_media_type(request: Request, next: Next) -> Response {
+    let plain = wants_plain_json(request.headers());
+    let mut response = next.run(request).await;
+    let is_scim = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|kind| kind == SCIM_JSON);
+    if plain && is_scim {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
+    }
+    response
+}
+
+/// A SCIM JSON response with `status` ([`negotiate_media_type`] picks the final type).
+pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
     let bytes = match serde_json::to_vec(body) {
         Ok(bytes) => bytes,
         Err(e) => {
@@ -144,14 +181,9 @@ pub fn json_response(
         }
     };
     let mut response = (status, Body::from(bytes)).into_response();
-    let kind = if wants_plain_json(request_headers) {
-        JSON
-    } else {
-        SCIM_JSON
-    };
     response
         .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
     response
 }
 

@@ -84,6 +84,7 @@ pub fn scim_router(state: AppState) -> Router {
     Router::new()
         .nest(SCIM_PATH, scim::routes())
         .fallback(scim_not_found)
+        .layer(axum::middleware::from_fn(io::negotiate_media_type))
         .with_state(state)
 }
 

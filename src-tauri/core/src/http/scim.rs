@@ -2,7 +2,7 @@
 //! into the site, and write the SCIM response.
 
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
@@ -15,7 +15,7 @@ use super::AppState;
 use super::auth::Authenticated;
 use super::error::ScimFailure;
 use super::io::{
-    ScimBody, base_url, header_string, json_response, with_resource_headers, with_trace,
+    ResourceId, ScimBody, base_url, header_string, json_response, with_resource_headers, with_trace,
 };
 use crate::site::groups::Want;
 use crate::site::{Found, etag, groups, users};
@@ -142,12 +142,7 @@ fn projection(
 }
 
 /// A single resource, projected, with `ETag` (and `Location` on creation).
-fn resource_response(
-    status: StatusCode,
-    found: &Found,
-    projection: &Projection,
-    headers: &HeaderMap,
-) -> Response {
+fn resource_response(status: StatusCode, found: &Found, projection: &Projection) -> Response {
     let json = projection.apply(&found.resource.to_json());
     let location = (status == StatusCode::CREATED)
         .then(|| {
@@ -158,11 +153,7 @@ fn resource_response(
                 .and_then(|l| l.as_str())
         })
         .flatten();
-    with_resource_headers(
-        json_response(status, &json, headers),
-        &etag(found.version),
-        location,
-    )
+    with_resource_headers(json_response(status, &json), &etag(found.version), location)
 }
 
 /// `GET` of one resource, answering `304` when `If-None-Match` names the current version.
@@ -177,32 +168,30 @@ fn read_response(found: &Found, projection: &Projection, headers: &HeaderMap) ->
         let response = StatusCode::NOT_MODIFIED.into_response();
         return with_resource_headers(response, &current, None);
     }
-    resource_response(StatusCode::OK, found, projection, headers)
+    resource_response(StatusCode::OK, found, projection)
 }
 
-fn list_response(listed: crate::site::listing::Listed, headers: &HeaderMap) -> Response {
+fn list_response(listed: crate::site::listing::Listed) -> Response {
     let body = ListResponse::new(listed.resources, listed.total, listed.start_index);
-    json_response(StatusCode::OK, &body, headers)
+    json_response(StatusCode::OK, &body)
 }
 
 async fn list_users(
     State(app): State<AppState>,
     auth: Authenticated,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Handled {
     let Authenticated {
         caller,
         mut tolerances,
     } = auth;
     let listed = users::list(&app.site, &caller, &query(raw)?, &mut tolerances).await?;
-    Ok(with_trace(list_response(listed, &headers), tolerances))
+    Ok(with_trace(list_response(listed), tolerances))
 }
 
 async fn search_users(
     State(app): State<AppState>,
     auth: Authenticated,
-    headers: HeaderMap,
     ScimBody(body): ScimBody,
 ) -> Handled {
     let Authenticated {
@@ -211,14 +200,13 @@ async fn search_users(
     } = auth;
     let query = ListQuery::from_search_request(body, &mut tolerances)?;
     let listed = users::list(&app.site, &caller, &query, &mut tolerances).await?;
-    Ok(with_trace(list_response(listed, &headers), tolerances))
+    Ok(with_trace(list_response(listed), tolerances))
 }
 
 async fn create_user(
     State(app): State<AppState>,
     auth: Authenticated,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
     ScimBody(body): ScimBody,
 ) -> Handled {
     let Authenticated {
@@ -228,7 +216,7 @@ async fn create_user(
     let projection = projection(&USER, &query(raw)?, &mut tolerances);
     let found = users::create(&app.site, &caller, body, &mut tolerances).await?;
     Ok(with_trace(
-        resource_response(StatusCode::CREATED, &found, &projection, &headers),
+        resource_response(StatusCode::CREATED, &found, &projection),
         tolerances,
     ))
 }
@@ -236,7 +224,7 @@ async fn create_user(
 async fn get_user(
     State(app): State<AppState>,
     auth: Authenticated,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Handled {
@@ -255,7 +243,7 @@ async fn get_user(
 async fn replace_user(
     State(app): State<AppState>,
     auth: Authenticated,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     ScimBody(body): ScimBody,
@@ -268,7 +256,7 @@ async fn replace_user(
     let if_match = header_string(&headers, header::IF_MATCH);
     let found = users::replace(&app.site, &caller, &id, body, if_match, &mut tolerances).await?;
     Ok(with_trace(
-        resource_response(StatusCode::OK, &found, &projection, &headers),
+        resource_response(StatusCode::OK, &found, &projection),
         tolerances,
     ))
 }
@@ -276,7 +264,7 @@ async fn replace_user(
 async fn patch_user(
     State(app): State<AppState>,
     auth: Authenticated,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     ScimBody(body): ScimBody,
@@ -289,7 +277,7 @@ async fn patch_user(
     let if_match = header_string(&headers, header::IF_MATCH);
     let found = users::patch(&app.site, &caller, &id, body, if_match, &mut tolerances).await?;
     Ok(with_trace(
-        resource_response(StatusCode::OK, &found, &projection, &headers),
+        resource_response(StatusCode::OK, &found, &projection),
         tolerances,
     ))
 }
@@ -297,7 +285,7 @@ async fn patch_user(
 async fn delete_user(
     State(app): State<AppState>,
     auth: Authenticated,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     headers: HeaderMap,
 ) -> Handled {
     let Authenticated { caller, tolerances } = auth;
@@ -318,20 +306,18 @@ async fn list_groups(
     State(app): State<AppState>,
     auth: Authenticated,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Handled {
     let Authenticated {
         caller,
         mut tolerances,
     } = auth;
     let listed = groups::list(&app.site, &caller, &query(raw)?, &mut tolerances).await?;
-    Ok(with_trace(list_response(listed, &headers), tolerances))
+    Ok(with_trace(list_response(listed), tolerances))
 }
 
 async fn search_groups(
     State(app): State<AppState>,
     auth: Authenticated,
-    headers: HeaderMap,
     ScimBody(body): ScimBody,
 ) -> Handled {
     let Authenticated {
@@ -340,14 +326,13 @@ async fn search_groups(
     } = auth;
     let query = ListQuery::from_search_request(body, &mut tolerances)?;
     let listed = groups::list(&app.site, &caller, &query, &mut tolerances).await?;
-    Ok(with_trace(list_response(listed, &headers), tolerances))
+    Ok(with_trace(list_response(listed), tolerances))
 }
 
 async fn create_group(
     State(app): State<AppState>,
     auth: Authenticated,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
     ScimBody(body): ScimBody,
 ) -> Handled {
     let Authenticated {
@@ -357,7 +342,7 @@ async fn create_group(
     let projection = projection(&GROUP, &query(raw)?, &mut tolerances);
     let found = groups::create(&app.site, &caller, body, &mut tolerances).await?;
     Ok(with_trace(
-        resource_response(StatusCode::CREATED, &found, &projection, &headers),
+        resource_response(StatusCode::CREATED, &found, &projection),
         tolerances,
     ))
 }
@@ -365,7 +350,7 @@ async fn create_group(
 async fn get_group(
     State(app): State<AppState>,
     auth: Authenticated,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Handled {
@@ -384,7 +369,7 @@ async fn get_group(
 async fn replace_group(
     State(app): State<AppState>,
     auth: Authenticated,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     ScimBody(body): ScimBody,
@@ -397,7 +382,7 @@ async fn replace_group(
     let if_match = header_string(&headers, header::IF_MATCH);
     let found = groups::replace(&app.site, &caller, &id, body, if_match, &mut tolerances).await?;
     Ok(with_trace(
-        resource_response(StatusCode::OK, &found, &projection, &headers),
+        resource_response(StatusCode::OK, &found, &projection),
         tolerances,
     ))
 }
@@ -407,7 +392,7 @@ async fn replace_group(
 async fn patch_group(
     State(app): State<AppState>,
     auth: Authenticated,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     ScimBody(body): ScimBody,
@@ -438,7 +423,7 @@ async fn patch_group(
     )
     .await?;
     let response = match found {
-        Some(found) => resource_response(StatusCode::OK, &found, &projection, &headers),
+        Some(found) => resource_response(StatusCode::OK, &found, &projection),
         None => StatusCode::NO_CONTENT.into_response(),
     };
     Ok(with_trace(response, tolerances))
@@ -447,7 +432,7 @@ async fn patch_group(
 async fn delete_group(
     State(app): State<AppState>,
     auth: Authenticated,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     headers: HeaderMap,
 ) -> Handled {
     let Authenticated { caller, tolerances } = auth;
@@ -467,7 +452,6 @@ async fn delete_group(
 async fn search_all(
     State(app): State<AppState>,
     auth: Authenticated,
-    headers: HeaderMap,
     ScimBody(body): ScimBody,
 ) -> Handled {
     let Authenticated {
@@ -476,7 +460,7 @@ async fn search_all(
     } = auth;
     let query = ListQuery::from_search_request(body, &mut tolerances)?;
     let listed = crate::site::search::all(&app.site, &caller, &query, &mut tolerances).await?;
-    Ok(with_trace(list_response(listed, &headers), tolerances))
+    Ok(with_trace(list_response(listed), tolerances))
 }
 
 async fn service_provider_config(State(app): State<AppState>, headers: HeaderMap) -> Response {
@@ -484,20 +468,19 @@ async fn service_provider_config(State(app): State<AppState>, headers: HeaderMap
     let config = app
         .service_provider_config()
         .to_json(&format!("{base}/ServiceProviderConfig"));
-    json_response(StatusCode::OK, &config, &headers)
+    json_response(StatusCode::OK, &config)
 }
 
 async fn resource_types(State(app): State<AppState>, headers: HeaderMap) -> Response {
     json_response(
         StatusCode::OK,
         &discovery::resource_types_list(&base_url(&headers, &app)),
-        &headers,
     )
 }
 
 async fn resource_type(
     State(app): State<AppState>,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     headers: HeaderMap,
 ) -> Handled {
     let rtype = workbench_scim::schema::RESOURCE_TYPES
@@ -511,7 +494,6 @@ async fn resource_type(
     Ok(json_response(
         StatusCode::OK,
         &discovery::resource_type_json(rtype, &base_url(&headers, &app)),
-        &headers,
     ))
 }
 
@@ -519,13 +501,12 @@ async fn schemas(State(app): State<AppState>, headers: HeaderMap) -> Response {
     json_response(
         StatusCode::OK,
         &discovery::schemas_list(&base_url(&headers, &app)),
-        &headers,
     )
 }
 
 async fn schema(
     State(app): State<AppState>,
-    Path(id): Path<String>,
+    ResourceId(id): ResourceId,
     headers: HeaderMap,
 ) -> Handled {
     let schema = discovery::schema_by_id(&id)
@@ -533,7 +514,6 @@ async fn schema(
     Ok(json_response(
         StatusCode::OK,
         &discovery::schema_json(schema, &base_url(&headers, &app)),
-        &headers,
     ))
 }
 

@@ -253,7 +253,9 @@ pub async fn patch(
             Box::pin(async move {
                 let row = visible(&mut *conn, &provider, &id).await?;
                 check_if_match(if_match.as_deref(), row.version)?;
-                let existing = Resource::from_canonical(&USER, parse_stored(&row.resource)?);
+                let mut existing = Resource::from_canonical(&USER, parse_stored(&row.resource)?);
+                // The stored JSON has no id; with it, an echoed `id` (Okta's group push) is unchanged.
+                existing.set_id(row.id.clone());
                 let patched = patch::apply(&existing, &operations, &mut job_tolerances)?;
                 let row = if patched.changed {
                     write_changed(&mut *conn, row, patched.resource, &provider, now).await?
@@ -276,11 +278,14 @@ pub async fn delete(
     if_match: Option<String>,
 ) -> Result<(), SiteError> {
     let (provider, id) = (caller.provider.id.clone(), id.to_owned());
+    let now = site.now();
     site.store()
         .write(move |conn| {
             Box::pin(async move {
                 let row = visible(&mut *conn, &provider, &id).await?;
                 check_if_match(if_match.as_deref(), row.version)?;
+                // Groups that listed it change too (their members do): new version, new time.
+                crate::store::groups::touch_containing(&mut *conn, &row.id, now).await?;
                 rows::delete(&mut *conn, row.seq).await?;
                 Ok(())
             })

@@ -112,6 +112,23 @@ pub async fn touch<'e>(
     Ok(())
 }
 
+/// Marks every group that has `member_id` as a member changed (before the member goes).
+pub async fn touch_containing<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    member_id: &str,
+    now: Millis,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE groups SET updated_at = ?, version = version + 1
+         WHERE seq IN (SELECT group_seq FROM group_members WHERE member_id = ?)",
+    )
+    .bind(now)
+    .bind(member_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 pub async fn get<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     id: &str,

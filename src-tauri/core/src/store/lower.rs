@@ -118,21 +118,27 @@ impl Builder {
                 self.exact = exact_before && exact_or;
                 format!("({})", parts.join(" OR "))
             }
-            Expr::Not(inner) => {
-                let exact_before = self.exact;
-                self.exact = true;
-                let sql = self.expr(inner, scope);
-                let exact_inner = self.exact;
-                self.exact = exact_before;
-                if exact_inner {
-                    format!("(NOT {sql})")
-                } else {
-                    self.inexact()
-                }
-            }
+            Expr::Not(inner) => self.negate(|b| b.expr(inner, scope)),
             Expr::Present(attr) => self.present(attr, scope),
             Expr::Compare(attr, op, operand) => self.compare(attr, *op, operand, scope),
             Expr::ValuePath(attr, inner) => self.value_path(attr, inner, scope),
+        }
+    }
+
+    /// The negation of the condition `inner` builds. A superset cannot be negated, so an
+    /// inexact `inner` makes the negation inexact (true here) as a whole.
+    /// The values `inner` bound are dropped with its text.
+    fn negate(&mut self, inner: impl FnOnce(&mut Builder) -> String) -> String {
+        let (exact_before, binds_before) = (self.exact, self.binds.len());
+        self.exact = true;
+        let sql = inner(self);
+        let exact_inner = self.exact;
+        self.exact = exact_before;
+        if exact_inner {
+            format!("(NOT {sql})")
+        } else {
+            self.binds.truncate(binds_before);
+            self.inexact()
         }
     }
 
@@ -149,23 +155,9 @@ impl Builder {
         scope: &Scope,
     ) -> String {
         match (op, operand) {
-            (CompareOp::Eq, Operand::Null) => {
-                let present = self.present(attr, scope);
-                format!("(NOT {present})")
-            }
+            (CompareOp::Eq, Operand::Null) => self.negate(|b| b.present(attr, scope)),
             (CompareOp::Ne, Operand::Null) => self.present(attr, scope),
-            (CompareOp::Ne, _) => {
-                let exact_before = self.exact;
-                self.exact = true;
-                let eq = self.compare(attr, CompareOp::Eq, operand, scope);
-                let exact_eq = self.exact;
-                self.exact = exact_before;
-                if exact_eq {
-                    format!("(NOT {eq})")
-                } else {
-                    self.inexact()
-                }
-            }
+            (CompareOp::Ne, _) => self.negate(|b| b.compare(attr, CompareOp::Eq, operand, scope)),
             _ => self.any_value(attr, scope, |b, value| {
                 b.leaf(attr.leaf(), op, operand, value)
             }),
@@ -464,7 +456,9 @@ impl Builder {
 /// The `ORDER BY` term for sorting by an attribute (RFC 7644 §3.4.2.3): values of
 /// case-insensitive attributes compare folded; a multi-valued attribute sorts by its primary
 /// value, else its first; resources without a value come last ascending, first descending.
-/// `None` for derived attributes that cannot be sorted in SQL.
+/// "Without a value" is the evaluator's "not present" (absent, null or `""`), so the resources
+/// sorted last are exactly those `attr eq null` selects. `None` for derived attributes that
+/// cannot be sorted in SQL.
 pub fn order_by(
     table: Table,
     owner: Owner,
@@ -502,6 +496,7 @@ pub fn order_by(
             format!("json_extract(r.folded, '{}')", json_path(&path))
         }
     };
+    let value = format!("NULLIF({value}, '')");
     let direction = if descending { "DESC" } else { "ASC" };
     Some(format!(
         "({value} IS NULL) {direction}, {value} {direction}"
@@ -564,7 +559,8 @@ fn json_path(labels: &[&str]) -> String {
 }
 
 /// The evaluator's `pr`: not null, not `""`, not `[]`, not `{}` (an object counts when one of
-/// its values does).
+/// its values does). A missing JSON value has no `json_type` at all (SQL `NULL`), which no
+/// `WHEN` matches: the `ELSE` must not count it as present.
 fn present_sql(value: &Scalar) -> String {
     let x = &value.sql;
     match &value.json_type {
@@ -576,7 +572,7 @@ fn present_sql(value: &Scalar) -> String {
                WHEN 'object' THEN EXISTS (SELECT 1 FROM json_each({x}) k \
                    WHERE k.type NOT IN ('null', 'array', 'object') AND NOT (k.type = 'text' AND k.value = '')) \
                WHEN 'array' THEN json_array_length({x}) > 0 \
-               ELSE 1 END), 0)"
+               ELSE {t} IN ('true', 'false', 'integer', 'real') END), 0)"
         ),
     }
 }

@@ -41,16 +41,13 @@ pub(crate) fn coerce(
         return Ok((!out.is_empty()).then_some(Value::Array(out)));
     }
     match value {
-        Value::Array(mut items) if attr.is_complex() && items.len() <= 1 => match items.pop() {
-            None => Ok(None),
-            Some(item) => {
-                tolerances.note(
-                    Rule::ArrayForSingularComplex,
-                    format!("read the one-item array of '{at}' as its item"),
-                );
-                coerce_item(attr, item, at, tolerances)
-            }
-        },
+        Value::Array(mut items) if attr.is_complex() && items.len() == 1 => {
+            tolerances.note(
+                Rule::ArrayForSingularComplex,
+                format!("read the one-item array of '{at}' as its item"),
+            );
+            coerce_item(attr, items.remove(0), at, tolerances)
+        }
         Value::Array(_) => Err(ScimError::InvalidValue(format!(
             "'{at}' is single-valued; expected one value, not an array"
         ))),
@@ -82,8 +79,10 @@ fn coerce_complex(
 ) -> Result<Option<Value>, ScimError> {
     let object = match value {
         Value::Object(object) => object,
+        // Entra's habit is a singular `manager` as a string; a multi-valued attribute given
+        // scalars (`"emails": "x"`) is a type error, not something to guess at.
         scalar @ (Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
-            let Some(value_attr) = attr.value_sub_attribute() else {
+            let Some(value_attr) = attr.value_sub_attribute().filter(|_| !attr.multi_valued) else {
                 return Err(expected(at, "an object", &scalar));
             };
             tolerances.note(
