@@ -20,7 +20,7 @@ pub async fn site(site: &Site) -> Result<Value, SiteError> {
     let mut user_docs = Vec::new();
     let mut user_names = std::collections::HashMap::new();
     for row in users::all(db).await? {
-        let resource = render::user(&row, &[], "")?;
+        let resource = render::user(&row, "")?;
         let user_name = resource.get_str("userName").unwrap_or_default().to_owned();
         user_names.insert(row.id.clone(), user_name.clone());
         user_docs.push(json!({

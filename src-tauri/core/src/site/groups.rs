@@ -636,7 +636,6 @@ pub async fn list(
         Ok::<_, SiteError>(out)
     };
     if plan.filter.exact {
-        let total = rows::count(db, provider, &plan.filter).await?;
         let rows = match plan.page_size {
             0 => Vec::new(),
             size => {
@@ -650,6 +649,10 @@ pub async fn list(
                 )
                 .await?
             }
+        };
+        let total = match plan.total_from_page(rows.len()) {
+            Some(total) => total,
+            None => rows::count(db, provider, &plan.filter).await?,
         };
         return Ok(plan.listed(render_page(rows).await?, total));
     }

@@ -111,6 +111,11 @@ impl Plan {
         self.start_index - 1
     }
 
+    /// The total, when a first page that came back short already tells it (no count query).
+    pub fn total_from_page(&self, rows: usize) -> Option<u64> {
+        (self.offset() == 0 && (rows as u64) < self.page_size).then_some(rows as u64)
+    }
+
     /// The projection of this request (also for single-resource reads).
     pub fn projection(&self) -> &Projection {
         &self.projection

@@ -55,12 +55,14 @@ fn meta(created: Millis, updated: Millis, version: i64, location: String) -> Met
     }
 }
 
-/// A user as a SCIM resource, with its direct memberships as `groups`.
-pub fn user(
-    row: &UserRow,
-    memberships: &[(String, String)],
-    base_url: &str,
-) -> Result<Resource, SiteError> {
+/// A user as a SCIM resource, with its direct memberships (from the row) as `groups`.
+pub fn user(row: &UserRow, base_url: &str) -> Result<Resource, SiteError> {
+    let memberships: Vec<(String, String)> =
+        serde_json::from_str(&row.memberships).map_err(|e| {
+            SiteError::Store(StoreError::Corrupt(format!(
+                "memberships are not JSON: {e}"
+            )))
+        })?;
     let mut resource = Resource::from_canonical(&USER, parse_stored(&row.resource)?);
     resource.set_id(row.id.clone());
     if !memberships.is_empty() {

@@ -105,7 +105,7 @@ pub async fn create(
         .write(move |conn| {
             Box::pin(async move {
                 match rows::insert(&mut *conn, &write, now).await {
-                    Ok(seq) => Ok(row_after_write(seq, write, now, now, 1)),
+                    Ok(seq) => Ok(row_after_write(seq, write, now, now, 1, "[]".into())),
                     Err(e) => {
                         conflict_or(e)?;
                         Err(name_taken(conn, &write, &provider).await)
@@ -115,7 +115,7 @@ pub async fn create(
         })
         .await?;
     Ok(Found {
-        resource: render::user(&row, &[], &caller.base_url)?,
+        resource: render::user(&row, &caller.base_url)?,
         version: row.version,
     })
 }
@@ -126,6 +126,7 @@ fn row_after_write(
     created_at: Millis,
     updated_at: Millis,
     version: i64,
+    memberships: String,
 ) -> UserRow {
     UserRow {
         seq,
@@ -136,6 +137,7 @@ fn row_after_write(
         created_at,
         updated_at,
         version,
+        memberships,
     }
 }
 
@@ -152,18 +154,9 @@ async fn visible<'e>(
 }
 
 /// Renders a user with its memberships.
-async fn found<'e>(
-    db: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
-    row: &UserRow,
-    base_url: &str,
-) -> Result<Found, SiteError> {
-    let memberships: Vec<(String, String)> = rows::memberships(db, &[&row.id])
-        .await?
-        .into_iter()
-        .map(|(_, g, d)| (g, d))
-        .collect();
+fn found(row: &UserRow, base_url: &str) -> Result<Found, SiteError> {
     Ok(Found {
-        resource: render::user(row, &memberships, base_url)?,
+        resource: render::user(row, base_url)?,
         version: row.version,
     })
 }
@@ -171,7 +164,7 @@ async fn found<'e>(
 /// `GET /Users/{id}`.
 pub async fn get(site: &Site, caller: &Caller, id: &str) -> Result<Found, SiteError> {
     let row = visible(site.store().reader(), &caller.provider.id, id).await?;
-    found(site.store().reader(), &row, &caller.base_url).await
+    found(&row, &caller.base_url)
 }
 
 /// Writes `next` over `row` if it differs; returns the row as it now stands.
@@ -191,12 +184,14 @@ async fn write_changed(
         conflict_or(e)?;
         return Err(name_taken(conn, &write, provider).await);
     }
+    let memberships = row.memberships;
     Ok(row_after_write(
         row.seq,
         write,
         row.created_at,
         now,
         row.version + 1,
+        memberships,
     ))
 }
 
@@ -224,7 +219,7 @@ pub async fn replace(
                 let existing = Resource::from_canonical(&USER, parse_stored(&row.resource)?);
                 let next = resource::replace(&existing, parsed)?;
                 let row = write_changed(&mut *conn, row, next, &provider, now).await?;
-                found(&mut *conn, &row, &base).await
+                found(&row, &base)
             })
         })
         .await
@@ -262,7 +257,7 @@ pub async fn patch(
                 } else {
                     row
                 };
-                Ok::<_, SiteError>((found(&mut *conn, &row, &base).await?, job_tolerances))
+                Ok::<_, SiteError>((found(&row, &base)?, job_tolerances))
             })
         })
         .await?;
@@ -303,22 +298,12 @@ pub async fn list(
     let plan = listing::plan(&USER, Table::Users, query, tolerances)?;
     let db = site.store().reader();
     let provider = &caller.provider.id;
-    let render_page = |rows: Vec<UserRow>| async move {
-        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-        let memberships = rows::memberships(db, &ids).await?;
+    let render_page = |rows: Vec<UserRow>| {
         rows.iter()
-            .map(|row| {
-                let mine: Vec<(String, String)> = memberships
-                    .iter()
-                    .filter(|(user, _, _)| *user == row.id)
-                    .map(|(_, g, d)| (g.clone(), d.clone()))
-                    .collect();
-                render::user(row, &mine, &caller.base_url)
-            })
+            .map(|row| render::user(row, &caller.base_url))
             .collect::<Result<Vec<Resource>, SiteError>>()
     };
     if plan.filter.exact {
-        let total = rows::count(db, provider, &plan.filter).await?;
         let rows = match plan.page_size {
             0 => Vec::new(),
             size => {
@@ -333,12 +318,15 @@ pub async fn list(
                 .await?
             }
         };
-        let resources = render_page(rows).await?;
-        return Ok(plan.listed(resources, total));
+        let total = match plan.total_from_page(rows.len()) {
+            Some(total) => total,
+            None => rows::count(db, provider, &plan.filter).await?,
+        };
+        return Ok(plan.listed(render_page(rows)?, total));
     }
     // Part of the filter is evaluated in Rust (see store::lower): every candidate is rendered
     // and tested, then the page is cut.
     let candidates = rows::page(db, provider, &plan.filter, &plan.order, None, 0).await?;
-    let matching = plan.keep_matching(render_page(candidates).await?);
+    let matching = plan.keep_matching(render_page(candidates)?);
     Ok(plan.listed_from_all(matching))
 }

@@ -440,16 +440,36 @@ impl Builder {
                 if value.json_type.is_some() || leaf.kind != AttrType::DateTime {
                     return self.inexact();
                 }
-                // Date columns hold milliseconds; compare in nanoseconds to keep fractions.
-                let nanos = dt
-                    .secs
-                    .saturating_mul(1_000_000_000)
-                    .saturating_add(i64::from(dt.nanos));
-                format!("({x} * 1000000) {cmp} {}", self.bind(Bind::Int(nanos)))
+                // Date columns hold whole milliseconds; the operand may have finer fractions.
+                // Compare against the millisecond bound that gives the same answer, so the
+                // column's index still applies.
+                let nanos = i128::from(dt.secs) * 1_000_000_000 + i128::from(dt.nanos);
+                let (floor, exact) = (
+                    nanos.div_euclid(1_000_000),
+                    nanos.rem_euclid(1_000_000) == 0,
+                );
+                let ceil = if exact { floor } else { floor + 1 };
+                let clamp =
+                    |v: i128| i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX });
+                match op {
+                    CompareOp::Eq if !exact => "0".to_owned(),
+                    CompareOp::Eq => format!("{x} = {}", self.bind(Bind::Int(clamp(floor)))),
+                    CompareOp::Gt => format!("{x} > {}", self.bind(Bind::Int(clamp(floor)))),
+                    CompareOp::Ge => format!("{x} >= {}", self.bind(Bind::Int(clamp(ceil)))),
+                    CompareOp::Lt => format!("{x} < {}", self.bind(Bind::Int(clamp(ceil)))),
+                    CompareOp::Le => format!("{x} <= {}", self.bind(Bind::Int(clamp(floor)))),
+                    _ => return self.inexact(),
+                }
             }
             Operand::Null => return self.inexact(),
         };
-        format!("IFNULL(({condition}), 0)")
+        match value.json_type {
+            // A JSON value may be missing (NULL): make the comparison 0, never NULL.
+            Some(_) => format!("IFNULL(({condition}), 0)"),
+            // A column: the same guarantee written so the column's index can serve
+            // `userName eq`, `externalId eq`, `displayName eq` and date ranges.
+            None => format!("({x} IS NOT NULL AND {condition})"),
+        }
     }
 }
 
@@ -574,5 +594,92 @@ fn present_sql(value: &Scalar) -> String {
                WHEN 'array' THEN json_array_length({x}) > 0 \
                ELSE {t} IN ('true', 'false', 'integer', 'real') END), 0)"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Location, Store};
+    use workbench_scim::Tolerances;
+    use workbench_scim::filter::parse_and_check;
+    use workbench_scim::schema::{GROUP, USER};
+
+    /// The query plan of a list query with `filter`, one line per step.
+    async fn plan(store: &Store, table: Table, filter: &str) -> String {
+        let rtype = if table == Table::Users { &USER } else { &GROUP };
+        let expr = parse_and_check(filter, rtype, &mut Tolerances::new()).unwrap();
+        let lowered = lower(&expr, table);
+        assert!(lowered.exact, "{filter} is not fully lowered");
+        let name = if table == Table::Users {
+            "users"
+        } else {
+            "groups"
+        };
+        let sql = format!(
+            "EXPLAIN QUERY PLAN SELECT r.id FROM {name} r WHERE r.provider_id = ? AND {}",
+            lowered.sql
+        );
+        let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(&sql).bind("p");
+        for bind in &lowered.binds {
+            query = match bind {
+                Bind::Text(s) => query.bind(s.clone()),
+                Bind::Int(i) => query.bind(*i),
+                Bind::Real(f) => query.bind(*f),
+            };
+        }
+        let rows = query.fetch_all(store.reader()).await.unwrap();
+        rows.into_iter()
+            .map(|(_, _, _, detail)| detail)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[tokio::test]
+    async fn the_lookups_idps_make_use_an_index_and_never_scan() {
+        let store = Store::open(&Location::Memory).await.unwrap();
+        let cases = [
+            (
+                Table::Users,
+                r#"userName eq "bjensen@example.com""#,
+                "users_user_name_key",
+            ),
+            (Table::Users, r#"externalId eq "00u1""#, "users_external_id"),
+            (
+                Table::Users,
+                r#"displayName eq "Babs Jensen""#,
+                "users_display_name_key",
+            ),
+            (
+                Table::Users,
+                r#"id eq "2819c223-7f76-453a-919d-413861904646""#,
+                "users_id",
+            ),
+            (
+                Table::Groups,
+                r#"displayName eq "Engineering""#,
+                "groups_display_name_key",
+            ),
+            (Table::Groups, r#"externalId eq "g1""#, "groups_external_id"),
+            (
+                Table::Groups,
+                r#"id eq "g" and members[value eq "u"]"#,
+                "groups_id",
+            ),
+        ];
+        for (table, filter, index) in cases {
+            let plan = plan(&store, table, filter).await;
+            assert!(
+                plan.contains(index),
+                "{filter}: expected {index} in the plan:\n{plan}"
+            );
+            assert!(
+                !plan.lines().any(|l| l.starts_with("SCAN")),
+                "{filter} scans:\n{plan}"
+            );
+        }
+        // The membership test itself is a primary-key lookup of group_members.
+        let members = plan(&store, Table::Groups, r#"members[value eq "u"]"#).await;
+        assert!(members.contains("SEARCH gm USING PRIMARY KEY"), "{members}");
     }
 }

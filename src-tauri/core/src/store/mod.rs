@@ -106,9 +106,12 @@ impl Store {
                 other => other,
             })?;
         writer.migrate().await?;
+        // No ping before each checkout: it is a round trip to sqlx's worker thread per query,
+        // and a local SQLite file does not go away between queries.
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .min_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await
             .map_err(open_error)?;
@@ -124,6 +127,7 @@ impl Store {
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
+            .test_before_acquire(false)
             .idle_timeout(None)
             .max_lifetime(None)
             .connect_with(options)

@@ -18,6 +18,8 @@ pub struct UserRow {
     pub created_at: Millis,
     pub updated_at: Millis,
     pub version: i64,
+    /// `[[group id, group display name], …]`
+    pub memberships: String,
 }
 
 /// Everything written for a user; the `*_key` values are case-folded.
@@ -35,8 +37,13 @@ pub struct UserWrite {
     pub folded: String,
 }
 
+/// The row and, as a JSON array of `[group id, group display name]`, its direct memberships:
+/// one statement for what a rendered user needs.
 const COLUMNS: &str =
-    "r.seq, r.id, r.provider_id, r.resource, r.password_set, r.created_at, r.updated_at, r.version";
+    "r.seq, r.id, r.provider_id, r.resource, r.password_set, r.created_at, r.updated_at, r.version,
+    (SELECT json_group_array(json_array(m.id, m.display_name)) FROM
+       (SELECT g.id, g.display_name FROM group_members gm JOIN groups g ON g.seq = gm.group_seq
+        WHERE gm.member_id = r.id ORDER BY g.display_name_key, g.id) m) AS memberships";
 
 /// Inserts a user; returns its `seq`.
 pub async fn insert<'e>(
@@ -124,27 +131,6 @@ pub async fn delete<'e>(
         .execute(db)
         .await?;
     Ok(())
-}
-
-/// The direct group memberships of `user_ids`: (user id, group id, group display name).
-pub async fn memberships<'e>(
-    db: impl Executor<'e, Database = Sqlite>,
-    user_ids: &[&str],
-) -> Result<Vec<(String, String, String)>, StoreError> {
-    if user_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT gm.member_id, g.id, g.display_name FROM group_members gm
-         JOIN groups g ON g.seq = gm.group_seq
-         WHERE gm.member_id IN ({}) ORDER BY gm.member_id, g.display_name_key",
-        placeholders(user_ids.len())
-    );
-    let mut query = sqlx::query_as(&sql);
-    for id in user_ids {
-        query = query.bind(*id);
-    }
-    Ok(query.fetch_all(db).await?)
 }
 
 /// How many users of `provider_id` satisfy `filter`.

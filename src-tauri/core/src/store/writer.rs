@@ -276,14 +276,14 @@ fn run_group(connection: &mut SqliteConnection, jobs: Vec<Job>) -> BoxFuture<'_,
     })
 }
 
-/// Keeps a job's changes (`RELEASE`) or undoes them (`ROLLBACK TO`, then `RELEASE`). Separate
-/// statements: `sqlx::raw_sql` futures are not `Send` in this position.
+/// Undoes a failed job's changes (`ROLLBACK TO` its savepoint). A successful job's savepoint is
+/// left on the stack: `COMMIT` releases them all, and a `RELEASE` per job would be one more
+/// round trip to sqlx's connection thread on every write.
 async fn end_savepoint(connection: &mut SqliteConnection, keep: bool) -> Result<(), sqlx::Error> {
     if !keep {
         sqlx::query("ROLLBACK TO job")
             .execute(&mut *connection)
             .await?;
     }
-    sqlx::query("RELEASE job").execute(&mut *connection).await?;
     Ok(())
 }
