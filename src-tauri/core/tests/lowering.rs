@@ -96,10 +96,8 @@ fn ids(listed: &Listed) -> Vec<String> {
         .resources
         .iter()
         .map(|r| {
-            r.get("id")
-                .and_then(Value::as_str)
-                .unwrap_or("?")
-                .to_owned()
+            let value: Value = serde_json::from_str(r).unwrap_or(Value::Null);
+            value.get("id").and_then(Value::as_str).unwrap_or("?").to_owned()
         })
         .collect()
 }

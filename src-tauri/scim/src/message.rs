@@ -40,6 +40,29 @@ impl ListResponse {
     }
 }
 
+impl ListResponse {
+    /// The ListResponse JSON around resources that are already serialised (each a JSON object),
+    /// so a server can page out stored representations without parsing them again.
+    pub fn json_with_serialized(total_results: u64, start_index: u64, resources: &[String]) -> String {
+        let size: usize = resources.iter().map(|r| r.len() + 1).sum();
+        let mut out = String::with_capacity(size + 160);
+        out.push_str("{\"schemas\":[\"");
+        out.push_str(LIST_RESPONSE_SCHEMA);
+        out.push_str(&format!(
+            "\"],\"totalResults\":{total_results},\"startIndex\":{start_index},\"itemsPerPage\":{},\"Resources\":[",
+            resources.len()
+        ));
+        for (i, resource) in resources.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(resource);
+        }
+        out.push_str("]}");
+        out
+    }
+}
+
 /// `sortOrder` (RFC 7644 §3.4.2.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortOrder {

@@ -68,6 +68,12 @@ impl Projection {
         }
     }
 
+    /// Whether the response is the full default representation (no `attributes`, no
+    /// `excludedAttributes`): servers can then send what they rendered without re-reading it.
+    pub fn is_default(&self) -> bool {
+        !self.narrowed && self.attributes.is_empty() && self.excluded.is_empty()
+    }
+
     /// Whether `attributes=` narrowed the response.
     pub fn is_narrowed(&self) -> bool {
         self.narrowed

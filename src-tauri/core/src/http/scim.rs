@@ -15,10 +15,11 @@ use super::AppState;
 use super::auth::Authenticated;
 use super::error::ScimFailure;
 use super::io::{
-    ResourceId, ScimBody, base_url, header_string, json_response, with_resource_headers, with_trace,
+    ResourceId, ScimBody, base_url, header_string, json_response, json_text_response, with_resource_headers,
+    with_trace,
 };
 use crate::site::groups::Want;
-use crate::site::{Found, etag, groups, users};
+use crate::site::{Found, etag, groups, listing, users};
 
 type Handled = Result<Response, ScimFailure>;
 
@@ -143,17 +144,9 @@ fn projection(
 
 /// A single resource, projected, with `ETag` (and `Location` on creation).
 fn resource_response(status: StatusCode, found: &Found, projection: &Projection) -> Response {
-    let json = projection.apply(&found.resource.to_json());
-    let location = (status == StatusCode::CREATED)
-        .then(|| {
-            found
-                .resource
-                .get("meta")
-                .and_then(|m| m.get("location"))
-                .and_then(|l| l.as_str())
-        })
-        .flatten();
-    with_resource_headers(json_response(status, &json), &etag(found.version), location)
+    let body = if projection.is_default() { found.json.clone() } else { listing::project(projection, &found.json) };
+    let location = (status == StatusCode::CREATED).then_some(found.location.as_str());
+    with_resource_headers(json_text_response(status, body), &etag(found.version), location)
 }
 
 /// `GET` of one resource, answering `304` when `If-None-Match` names the current version.
@@ -171,9 +164,9 @@ fn read_response(found: &Found, projection: &Projection, headers: &HeaderMap) ->
     resource_response(StatusCode::OK, found, projection)
 }
 
-fn list_response(listed: crate::site::listing::Listed) -> Response {
-    let body = ListResponse::new(listed.resources, listed.total, listed.start_index);
-    json_response(StatusCode::OK, &body)
+fn list_response(listed: listing::Listed) -> Response {
+    let body = ListResponse::json_with_serialized(listed.total, listed.start_index, &listed.resources);
+    json_text_response(StatusCode::OK, body)
 }
 
 async fn list_users(

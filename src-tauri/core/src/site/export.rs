@@ -20,21 +20,21 @@ pub async fn site(site: &Site) -> Result<Value, SiteError> {
     let mut user_docs = Vec::new();
     let mut user_names = std::collections::HashMap::new();
     for row in users::all(db).await? {
-        let resource = render::user(&row, "")?;
-        let user_name = resource.get_str("userName").unwrap_or_default().to_owned();
+        let resource: Value = serde_json::from_str(&render::user(&row, "")?.json).unwrap_or(Value::Null);
+        let user_name = resource["userName"].as_str().unwrap_or_default().to_owned();
         user_names.insert(row.id.clone(), user_name.clone());
         user_docs.push(json!({
             "id": row.id,
             "username": user_name,
             "provider_id": row.provider_id,
             "created_at": rfc3339(row.created_at),
-            "scim": strip_meta(resource.to_json()),
+            "scim": strip_meta(resource),
         }));
     }
     let mut group_docs = Vec::new();
     for row in groups::all(db).await? {
         let members = groups::members(db, row.seq).await?;
-        let resource = render::group(&row, None, "")?;
+        let resource: Value = serde_json::from_str(&render::group(&row, None, "")?.json).unwrap_or(Value::Null);
         let member_names: Vec<Value> = members
             .iter()
             .map(|m| {
@@ -48,10 +48,10 @@ pub async fn site(site: &Site) -> Result<Value, SiteError> {
             .collect();
         group_docs.push(json!({
             "id": row.id,
-            "name": resource.get_str("displayName"),
+            "name": resource["displayName"],
             "provider_id": row.provider_id,
             "members": member_names,
-            "scim": strip_meta(resource.to_json()),
+            "scim": strip_meta(resource),
         }));
     }
     Ok(json!({

@@ -101,9 +101,10 @@ async fn resolve(
 }
 
 fn to_write(mut resource: Resource, id: &str, provider_id: &str) -> Result<GroupWrite, SiteError> {
-    for name in ["id", "meta", "members"] {
+    for name in ["meta", "members"] {
         resource.remove(name);
     }
+    resource.set_id(id);
     let display_name = resource
         .get_str("displayName")
         .ok_or_else(|| SiteError::Invalid("a group needs a displayName".into()))?
@@ -118,7 +119,7 @@ fn to_write(mut resource: Resource, id: &str, provider_id: &str) -> Result<Group
         display_name,
         external_id: resource.get_str("externalId").map(str::to_owned),
         folded: encode(&resource.folded())?,
-        resource: encode(resource.attrs())?,
+        resource: render::stored_text(&resource)?,
     })
 }
 
@@ -224,10 +225,7 @@ async fn found<'e>(
     } else {
         None
     };
-    Ok(Found {
-        resource: render::group(row, members.as_deref(), base_url)?,
-        version: row.version,
-    })
+    render::group(row, members.as_deref(), base_url)
 }
 
 /// `GET /Groups/{id}`; members are read only when the response includes them.
@@ -627,11 +625,7 @@ pub async fn list(
     let render_page = |rows: Vec<GroupRow>| async move {
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            out.push(
-                found(db, row, with_members, &caller.base_url)
-                    .await?
-                    .resource,
-            );
+            out.push(found(db, row, with_members, &caller.base_url).await?.json);
         }
         Ok::<_, SiteError>(out)
     };

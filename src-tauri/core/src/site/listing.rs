@@ -7,7 +7,7 @@ use workbench_scim::message::{ListQuery, SortOrder};
 use workbench_scim::path::{Target, resolve_text};
 use workbench_scim::projection::Projection;
 use workbench_scim::schema::ResourceType;
-use workbench_scim::{Resource, ScimError, Tolerances};
+use workbench_scim::{ScimError, Tolerances};
 
 use super::SiteError;
 use crate::store::lower::{self, Lowered, Table};
@@ -18,10 +18,10 @@ pub const DEFAULT_PAGE_SIZE: u64 = 100;
 /// The most resources one page holds (`filter.maxResults` in `/ServiceProviderConfig`).
 pub const MAX_PAGE_SIZE: u64 = 1000;
 
-/// One page of results, projected, ready for a ListResponse.
-#[derive(Debug, Clone, PartialEq)]
+/// One page of results, projected and serialised, ready for a ListResponse.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
-    pub resources: Vec<Value>,
+    pub resources: Vec<String>,
     pub total: u64,
     pub start_index: u64,
 }
@@ -121,37 +121,44 @@ impl Plan {
         &self.projection
     }
 
-    /// A page SQL cut, with the total SQL counted.
-    pub fn listed(&self, resources: Vec<Resource>, total: u64) -> Listed {
-        Listed {
-            resources: resources
-                .iter()
-                .map(|r| self.projection.apply(&r.to_json()))
-                .collect(),
-            total,
-            start_index: self.start_index,
-        }
+    /// A page SQL cut (full representations), projected, with the total.
+    pub fn listed(&self, resources: Vec<String>, total: u64) -> Listed {
+        let resources = if self.projection.is_default() {
+            resources
+        } else {
+            resources.iter().map(|r| project(&self.projection, r)).collect()
+        };
+        Listed { resources, total, start_index: self.start_index }
     }
 
     /// The candidates that really match (the part of the filter SQL could not express).
-    pub fn keep_matching(&self, candidates: Vec<Resource>) -> Vec<Resource> {
-        match &self.expr {
-            None => candidates,
-            Some(expr) => candidates
-                .into_iter()
-                .filter(|r| r.to_json().as_object().is_some_and(|o| expr.matches(o)))
-                .collect(),
-        }
+    pub fn keep_matching(&self, candidates: Vec<String>) -> Vec<String> {
+        let Some(expr) = &self.expr else { return candidates };
+        candidates
+            .into_iter()
+            .filter(|r| {
+                let value = serde_json::from_str::<Value>(r).unwrap_or(Value::Null);
+                value.as_object().is_some_and(|o| expr.matches(o))
+            })
+            .collect()
     }
 
     /// A page cut from every match, in order.
-    pub fn listed_from_all(&self, matching: Vec<Resource>) -> Listed {
+    pub fn listed_from_all(&self, matching: Vec<String>) -> Listed {
         let total = matching.len() as u64;
-        let page: Vec<Resource> = matching
+        let page: Vec<String> = matching
             .into_iter()
             .skip(usize::try_from(self.offset()).unwrap_or(usize::MAX))
             .take(usize::try_from(self.page_size).unwrap_or(usize::MAX))
             .collect();
         self.listed(page, total)
+    }
+}
+
+/// `projection` applied to a serialised representation.
+pub fn project(projection: &Projection, representation: &str) -> String {
+    match serde_json::from_str::<Value>(representation) {
+        Ok(value) => projection.apply(&value).to_string(),
+        Err(_) => representation.to_owned(),
     }
 }

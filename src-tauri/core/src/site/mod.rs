@@ -53,11 +53,25 @@ pub struct Caller {
     pub base_url: String,
 }
 
-/// A resource as stored now, rendered with `id` and `meta`, and its version (for `ETag`).
-#[derive(Debug, Clone, PartialEq)]
+/// A resource as stored now: its full representation (JSON text, with `id` and `meta`), its
+/// version (for `ETag`) and its URL (`meta.location`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
-    pub resource: workbench_scim::Resource,
+    pub json: String,
     pub version: i64,
+    pub location: String,
+}
+
+impl Found {
+    /// The resource's `id` (the last segment of its location).
+    pub fn id(&self) -> &str {
+        self.location.rsplit('/').next().unwrap_or_default()
+    }
+
+    /// The representation as a JSON value.
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::from_str(&self.json).unwrap_or(serde_json::Value::Null)
+    }
 }
 
 /// A failure of a site operation.

@@ -17,7 +17,7 @@ use crate::store::users::{self as rows, UserRow, UserWrite};
 use crate::store::{Millis, StoreError, Unique};
 
 /// Attributes the server derives or must not keep: never stored in the resource JSON.
-const NOT_STORED: [&str; 4] = ["id", "meta", "groups", "password"];
+const NOT_STORED: [&str; 3] = ["meta", "groups", "password"];
 
 /// The row to write for `resource`; the password, if any, is dropped (the workbench only
 /// records that one was set).
@@ -30,6 +30,7 @@ fn to_write(
     for name in NOT_STORED {
         resource.remove(name);
     }
+    resource.set_id(id);
     let user_name = resource
         .get_str("userName")
         .ok_or_else(|| SiteError::Invalid("a user needs a userName".into()))?
@@ -49,7 +50,7 @@ fn to_write(
         active: resource.get("active").and_then(Value::as_bool),
         password_set: password_given,
         folded: encode(&resource.folded())?,
-        resource: encode(resource.attrs())?,
+        resource: render::stored_text(&resource)?,
     };
     Ok((write, password_given))
 }
@@ -114,10 +115,7 @@ pub async fn create(
             })
         })
         .await?;
-    Ok(Found {
-        resource: render::user(&row, &caller.base_url)?,
-        version: row.version,
-    })
+    render::user(&row, &caller.base_url)
 }
 
 fn row_after_write(
@@ -155,10 +153,7 @@ async fn visible<'e>(
 
 /// Renders a user with its memberships.
 fn found(row: &UserRow, base_url: &str) -> Result<Found, SiteError> {
-    Ok(Found {
-        resource: render::user(row, base_url)?,
-        version: row.version,
-    })
+    render::user(row, base_url)
 }
 
 /// `GET /Users/{id}`.
@@ -300,8 +295,8 @@ pub async fn list(
     let provider = &caller.provider.id;
     let render_page = |rows: Vec<UserRow>| {
         rows.iter()
-            .map(|row| render::user(row, &caller.base_url))
-            .collect::<Result<Vec<Resource>, SiteError>>()
+            .map(|row| render::user(row, &caller.base_url).map(|found| found.json))
+            .collect::<Result<Vec<String>, SiteError>>()
     };
     if plan.filter.exact {
         let rows = match plan.page_size {

@@ -308,7 +308,7 @@ async fn populate(path: std::path::PathBuf) -> (Site, Caller, Vec<Known>, Vec<Kn
         let found = users::create(&site, &caller, user_body(i, &ids), &mut tol())
             .await
             .unwrap_or_else(|e| panic!("user {i} is created: {e}"));
-        ids.push(found.resource.id().expect("an id").to_owned());
+        ids.push(found.id().to_owned());
     }
     let mut group_ids: Vec<String> = Vec::new();
     for (g, name) in GROUP_NAMES.iter().enumerate() {
@@ -332,7 +332,7 @@ async fn populate(path: std::path::PathBuf) -> (Site, Caller, Vec<Known>, Vec<Kn
         let found = groups::create(&site, &caller, body, &mut tol())
             .await
             .unwrap_or_else(|e| panic!("group {g} is created: {e}"));
-        group_ids.push(found.resource.id().expect("an id").to_owned());
+        group_ids.push(found.id().to_owned());
     }
     // Later changes move lastModified away from created for some resources.
     for i in (0..ids.len()).filter(|i| i % 4 == 3) {
@@ -381,7 +381,7 @@ async fn populate(path: std::path::PathBuf) -> (Site, Caller, Vec<Known>, Vec<Kn
 }
 
 fn known(id: &str, found: site::Found) -> Known {
-    let Value::Object(json) = found.resource.to_json() else {
+    let Value::Object(json) = found.to_value() else {
         panic!("a resource renders as an object");
     };
     Known {
