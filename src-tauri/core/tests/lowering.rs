@@ -97,7 +97,11 @@ fn ids(listed: &Listed) -> Vec<String> {
         .iter()
         .map(|r| {
             let value: Value = serde_json::from_str(r).unwrap_or(Value::Null);
-            value.get("id").and_then(Value::as_str).unwrap_or("?").to_owned()
+            value
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_owned()
         })
         .collect()
 }

@@ -43,7 +43,11 @@ impl ListResponse {
 impl ListResponse {
     /// The ListResponse JSON around resources that are already serialised (each a JSON object),
     /// so a server can page out stored representations without parsing them again.
-    pub fn json_with_serialized(total_results: u64, start_index: u64, resources: &[String]) -> String {
+    pub fn json_with_serialized(
+        total_results: u64,
+        start_index: u64,
+        resources: &[String],
+    ) -> String {
         let size: usize = resources.iter().map(|r| r.len() + 1).sum();
         let mut out = String::with_capacity(size + 160);
         out.push_str("{\"schemas\":[\"");

@@ -190,7 +190,9 @@ pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
 /// A SCIM JSON response whose body is already serialised JSON.
 pub fn json_text_response(status: StatusCode, body: String) -> Response {
     let mut response = (status, Body::from(body)).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
     response
 }
 

@@ -15,8 +15,8 @@ use super::AppState;
 use super::auth::Authenticated;
 use super::error::ScimFailure;
 use super::io::{
-    ResourceId, ScimBody, base_url, header_string, json_response, json_text_response, with_resource_headers,
-    with_trace,
+    ResourceId, ScimBody, base_url, header_string, json_response, json_text_response,
+    with_resource_headers, with_trace,
 };
 use crate::site::groups::Want;
 use crate::site::{Found, etag, groups, listing, users};
@@ -144,9 +144,17 @@ fn projection(
 
 /// A single resource, projected, with `ETag` (and `Location` on creation).
 fn resource_response(status: StatusCode, found: &Found, projection: &Projection) -> Response {
-    let body = if projection.is_default() { found.json.clone() } else { listing::project(projection, &found.json) };
+    let body = if projection.is_default() {
+        found.json.clone()
+    } else {
+        listing::project(projection, &found.json)
+    };
     let location = (status == StatusCode::CREATED).then_some(found.location.as_str());
-    with_resource_headers(json_text_response(status, body), &etag(found.version), location)
+    with_resource_headers(
+        json_text_response(status, body),
+        &etag(found.version),
+        location,
+    )
 }
 
 /// `GET` of one resource, answering `304` when `If-None-Match` names the current version.
@@ -165,7 +173,8 @@ fn read_response(found: &Found, projection: &Projection, headers: &HeaderMap) ->
 }
 
 fn list_response(listed: listing::Listed) -> Response {
-    let body = ListResponse::json_with_serialized(listed.total, listed.start_index, &listed.resources);
+    let body =
+        ListResponse::json_with_serialized(listed.total, listed.start_index, &listed.resources);
     json_text_response(StatusCode::OK, body)
 }
 

@@ -20,7 +20,8 @@ pub async fn site(site: &Site) -> Result<Value, SiteError> {
     let mut user_docs = Vec::new();
     let mut user_names = std::collections::HashMap::new();
     for row in users::all(db).await? {
-        let resource: Value = serde_json::from_str(&render::user(&row, "")?.json).unwrap_or(Value::Null);
+        let resource: Value =
+            serde_json::from_str(&render::user(&row, "")?.json).unwrap_or(Value::Null);
         let user_name = resource["userName"].as_str().unwrap_or_default().to_owned();
         user_names.insert(row.id.clone(), user_name.clone());
         user_docs.push(json!({
@@ -34,7 +35,8 @@ pub async fn site(site: &Site) -> Result<Value, SiteError> {
     let mut group_docs = Vec::new();
     for row in groups::all(db).await? {
         let members = groups::members(db, row.seq).await?;
-        let resource: Value = serde_json::from_str(&render::group(&row, None, "")?.json).unwrap_or(Value::Null);
+        let resource: Value =
+            serde_json::from_str(&render::group(&row, None, "")?.json).unwrap_or(Value::Null);
         let member_names: Vec<Value> = members
             .iter()
             .map(|m| {

@@ -126,14 +126,23 @@ impl Plan {
         let resources = if self.projection.is_default() {
             resources
         } else {
-            resources.iter().map(|r| project(&self.projection, r)).collect()
+            resources
+                .iter()
+                .map(|r| project(&self.projection, r))
+                .collect()
         };
-        Listed { resources, total, start_index: self.start_index }
+        Listed {
+            resources,
+            total,
+            start_index: self.start_index,
+        }
     }
 
     /// The candidates that really match (the part of the filter SQL could not express).
     pub fn keep_matching(&self, candidates: Vec<String>) -> Vec<String> {
-        let Some(expr) = &self.expr else { return candidates };
+        let Some(expr) = &self.expr else {
+            return candidates;
+        };
         candidates
             .into_iter()
             .filter(|r| {

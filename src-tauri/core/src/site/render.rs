@@ -19,7 +19,10 @@ use crate::store::{Millis, StoreError};
 
 /// A Unix-millisecond time as an instant.
 pub fn datetime(ms: Millis) -> DateTime {
-    DateTime::from_unix(ms.div_euclid(1000), (ms.rem_euclid(1000) * 1_000_000) as u32)
+    DateTime::from_unix(
+        ms.div_euclid(1000),
+        (ms.rem_euclid(1000) * 1_000_000) as u32,
+    )
 }
 
 /// A Unix-millisecond time as RFC 3339 (`2026-11-28T11:04:46.120Z`).
@@ -52,7 +55,13 @@ pub fn stored_text(resource: &Resource) -> Result<String, SiteError> {
     serde_json::to_string(&resource.to_json()).map_err(|e| corrupt("cannot encode a resource", e))
 }
 
-fn meta(resource_type: &str, created: Millis, updated: Millis, version: i64, location: &str) -> String {
+fn meta(
+    resource_type: &str,
+    created: Millis,
+    updated: Millis,
+    version: i64,
+    location: &str,
+) -> String {
     json!({
         "resourceType": resource_type,
         "created": rfc3339(created),
@@ -65,8 +74,12 @@ fn meta(resource_type: &str, created: Millis, updated: Millis, version: i64, loc
 
 /// `stored` with `extra` members appended (each `(name, JSON text)`).
 fn splice(stored: &str, extra: &[(&str, String)]) -> Result<String, SiteError> {
-    let body = stored.strip_suffix('}').ok_or_else(|| corrupt("a stored resource", "not a JSON object"))?;
-    let mut out = String::with_capacity(stored.len() + extra.iter().map(|(_, v)| v.len() + 16).sum::<usize>());
+    let body = stored
+        .strip_suffix('}')
+        .ok_or_else(|| corrupt("a stored resource", "not a JSON object"))?;
+    let mut out = String::with_capacity(
+        stored.len() + extra.iter().map(|(_, v)| v.len() + 16).sum::<usize>(),
+    );
     out.push_str(body);
     for (name, value) in extra {
         out.push_str(",\"");
@@ -81,8 +94,8 @@ fn splice(stored: &str, extra: &[(&str, String)]) -> Result<String, SiteError> {
 /// A user's representation, with its direct memberships (from the row) as `groups`.
 pub fn user(row: &UserRow, base_url: &str) -> Result<Found, SiteError> {
     let location = format!("{base_url}/Users/{}", row.id);
-    let memberships: Vec<(String, String)> =
-        serde_json::from_str(&row.memberships).map_err(|e| corrupt("memberships are not JSON", e))?;
+    let memberships: Vec<(String, String)> = serde_json::from_str(&row.memberships)
+        .map_err(|e| corrupt("memberships are not JSON", e))?;
     let mut extra = Vec::with_capacity(2);
     if !memberships.is_empty() {
         let groups: Vec<Value> = memberships
@@ -93,27 +106,64 @@ pub fn user(row: &UserRow, base_url: &str) -> Result<Found, SiteError> {
             .collect();
         extra.push(("groups", Value::Array(groups).to_string()));
     }
-    extra.push(("meta", meta("User", row.created_at, row.updated_at, row.version, &location)));
-    Ok(Found { json: splice(&row.resource, &extra)?, version: row.version, location })
+    extra.push((
+        "meta",
+        meta(
+            "User",
+            row.created_at,
+            row.updated_at,
+            row.version,
+            &location,
+        ),
+    ));
+    Ok(Found {
+        json: splice(&row.resource, &extra)?,
+        version: row.version,
+        location,
+    })
 }
 
 /// A group's representation; `members` only when loaded.
-pub fn group(row: &GroupRow, members: Option<&[MemberRow]>, base_url: &str) -> Result<Found, SiteError> {
+pub fn group(
+    row: &GroupRow,
+    members: Option<&[MemberRow]>,
+    base_url: &str,
+) -> Result<Found, SiteError> {
     let location = format!("{base_url}/Groups/{}", row.id);
     let mut extra = Vec::with_capacity(2);
     if let Some(members) = members.filter(|m| !m.is_empty()) {
         let items: Vec<Value> = members.iter().map(|m| member(m, base_url)).collect();
         extra.push(("members", Value::Array(items).to_string()));
     }
-    extra.push(("meta", meta("Group", row.created_at, row.updated_at, row.version, &location)));
-    Ok(Found { json: splice(&row.resource, &extra)?, version: row.version, location })
+    extra.push((
+        "meta",
+        meta(
+            "Group",
+            row.created_at,
+            row.updated_at,
+            row.version,
+            &location,
+        ),
+    ));
+    Ok(Found {
+        json: splice(&row.resource, &extra)?,
+        version: row.version,
+        location,
+    })
 }
 
 fn member(m: &MemberRow, base_url: &str) -> Value {
-    let endpoint = if m.member_type == "Group" { "Groups" } else { "Users" };
+    let endpoint = if m.member_type == "Group" {
+        "Groups"
+    } else {
+        "Users"
+    };
     let mut item = Map::new();
     item.insert("value".into(), Value::from(m.member_id.as_str()));
-    item.insert("$ref".into(), Value::from(format!("{base_url}/{endpoint}/{}", m.member_id)));
+    item.insert(
+        "$ref".into(),
+        Value::from(format!("{base_url}/{endpoint}/{}", m.member_id)),
+    );
     if let Some(display) = &m.display {
         item.insert("display".into(), Value::from(display.as_str()));
     }

@@ -103,7 +103,7 @@ pub async fn create(
     let now = site.now();
     let row = site
         .store()
-        .write(move |conn| {
+        .write_single(move |conn| {
             Box::pin(async move {
                 match rows::insert(&mut *conn, &write, now).await {
                     Ok(seq) => Ok(row_after_write(seq, write, now, now, 1, "[]".into())),
@@ -207,7 +207,7 @@ pub async fn replace(
     );
     let now = site.now();
     site.store()
-        .write(move |conn| {
+        .write_single(move |conn| {
             Box::pin(async move {
                 let row = visible(&mut *conn, &provider, &id).await?;
                 check_if_match(if_match.as_deref(), row.version)?;
@@ -239,7 +239,7 @@ pub async fn patch(
     let mut job_tolerances = std::mem::take(tolerances);
     let (found, job_tolerances) = site
         .store()
-        .write(move |conn| {
+        .write_single(move |conn| {
             Box::pin(async move {
                 let row = visible(&mut *conn, &provider, &id).await?;
                 check_if_match(if_match.as_deref(), row.version)?;

@@ -27,7 +27,7 @@ use sqlx::sqlite::{
 };
 
 pub use error::{StoreError, Unique};
-pub use writer::BoxFuture;
+pub use writer::{BoxFuture, Savepoint};
 
 /// Where the database lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,7 +162,21 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
     {
-        self.writer.run(job)
+        self.writer.run(Savepoint::Yes, job)
+    }
+
+    /// [`Store::write`] for a job whose only write is its last statement ([`Savepoint::NotNeeded`]):
+    /// a failure leaves nothing behind, so no savepoint is taken.
+    pub fn write_single<T, E, F>(
+        &self,
+        job: F,
+    ) -> impl std::future::Future<Output = Result<T, E>> + Send + 'static
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
+    {
+        self.writer.run(Savepoint::NotNeeded, job)
     }
 
     /// Waits for queued writes, then closes every connection (graceful shutdown).
