@@ -1,6 +1,7 @@
 //! The `scim-workbench` command line (clap): `serve`, `provider …`, `export`. Commands that
 //! print data print JSON on standard output; errors go to standard error with a non-zero exit.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -191,11 +192,17 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     };
     let database = options.location.to_string();
     let running = server::start(options).await.map_err(|e| e.to_string())?;
-    println!("SCIM base URL: {}", running.scim_base_url());
-    println!("Admin URL:     {}", running.admin_url());
-    println!("Admin token:   {}", running.admin_token);
-    println!("Database:      {database}");
-    println!("Press Ctrl-C to stop.");
+    // A closed standard output (a script that read the URL and left) must not stop the server.
+    let banner = format!(
+        "SCIM base URL: {}\nAdmin URL:     {}\nAdmin token:   {}\nDatabase:      {database}\nPress Ctrl-C to stop.\n",
+        running.scim_base_url(),
+        running.admin_url(),
+        running.admin_token
+    );
+    let mut stdout = std::io::stdout();
+    let _ = stdout
+        .write_all(banner.as_bytes())
+        .and_then(|()| stdout.flush());
     if args.open {
         open_in_browser(&running.admin_url());
     }

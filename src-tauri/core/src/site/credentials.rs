@@ -2,10 +2,10 @@
 //! from the OS CSPRNG, shown once, stored as SHA-256 hashes, compared in constant time.
 //!
 //! A token reads `scimwb_<credential id>_<secret>`: the id finds the row, the secret is checked
-//! against its hash. Verified credentials are cached for [`CACHE_TTL_MS`] so a busy IdP does
-//! not cost a database read per request; a change made in this process (revoke, reset, a
-//! provider setting) clears the cache at once, a change made by another process (the CLI
-//! against the same database) is seen within the TTL.
+//! against its hash. Verified credentials are cached so a busy IdP does not cost a database
+//! read per request: a change made in this process (revoke, reset, a provider setting) clears
+//! the cache at once, a commit by another process (the CLI against the same database) within
+//! about 250 ms (`Store::external_changes`), and no entry lives longer than [`CACHE_TTL_MS`].
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -22,7 +22,7 @@ use crate::store::{Millis, credentials as rows, providers as provider_rows};
 pub const DEFAULT_TOKEN_LIFETIME_MS: Millis = 365 * 24 * 3600 * 1000;
 
 /// How long a verified credential is trusted without reading the database again.
-pub const CACHE_TTL_MS: Millis = 2_000;
+pub const CACHE_TTL_MS: Millis = 60_000;
 
 /// How often `last_used_at` is written for a busy credential.
 const TOUCH_EVERY_MS: Millis = 60_000;
@@ -251,7 +251,8 @@ pub struct Authenticated {
 pub async fn authenticate(site: &Site, presented: &Presented) -> Result<Authenticated, SiteError> {
     let now = site.now();
     let key = cache_key(presented);
-    if let Some(hit) = site.auth_cache.get(&key, now) {
+    let generation = site.store().external_changes();
+    if let Some(hit) = site.auth_cache.get(&key, now, generation) {
         return Ok(hit);
     }
     let db = site.store().reader();
@@ -318,7 +319,7 @@ pub async fn authenticate(site: &Site, presented: &Presented) -> Result<Authenti
     };
     let touch = site
         .auth_cache
-        .put(key, authenticated.clone(), row.expires_at, now);
+        .put(key, authenticated.clone(), row.expires_at, now, generation);
     if touch {
         tokio::spawn(record_use(site.store().clone(), row.id, now));
     }
@@ -377,16 +378,19 @@ pub struct AuthCache {
 struct CacheEntry {
     authenticated: Authenticated,
     verified_at: Millis,
+    /// `Store::external_changes` when verified.
+    generation: u64,
     expires_at: Option<Millis>,
     touched_at: Millis,
 }
 
 impl AuthCache {
-    fn get(&self, key: &[u8; 32], now: Millis) -> Option<Authenticated> {
+    fn get(&self, key: &[u8; 32], now: Millis, generation: u64) -> Option<Authenticated> {
         let entries = self.entries.lock().ok()?;
         let entry = entries.get(key)?;
-        let fresh =
-            now - entry.verified_at < CACHE_TTL_MS && entry.expires_at.is_none_or(|at| at > now);
+        let fresh = entry.generation == generation
+            && now - entry.verified_at < CACHE_TTL_MS
+            && entry.expires_at.is_none_or(|at| at > now);
         fresh.then(|| entry.authenticated.clone())
     }
 
@@ -397,6 +401,7 @@ impl AuthCache {
         authenticated: Authenticated,
         expires_at: Option<Millis>,
         now: Millis,
+        generation: u64,
     ) -> bool {
         let Ok(mut entries) = self.entries.lock() else {
             return false;
@@ -411,6 +416,7 @@ impl AuthCache {
             CacheEntry {
                 authenticated,
                 verified_at: now,
+                generation,
                 expires_at,
                 touched_at: if due { now } else { touched_at },
             },

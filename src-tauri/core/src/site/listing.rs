@@ -18,6 +18,9 @@ pub const DEFAULT_PAGE_SIZE: u64 = 100;
 /// The most resources one page holds (`filter.maxResults` in `/ServiceProviderConfig`).
 pub const MAX_PAGE_SIZE: u64 = 1000;
 
+/// The default list order: creation order.
+const DEFAULT_ORDER: &str = "r.seq";
+
 /// One page of results, projected and serialised, ready for a ListResponse.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
@@ -58,7 +61,7 @@ pub(super) fn plan(
         },
     };
     let order = match &query.sort_by {
-        None => "r.seq".to_owned(),
+        None => DEFAULT_ORDER.to_owned(),
         Some(sort_by) => sort_order(rtype, table, sort_by, query.sort_order, tolerances)?,
     };
     Ok(Plan {
@@ -109,6 +112,11 @@ impl Plan {
     /// Rows to skip: `startIndex` is 1-based.
     pub fn offset(&self) -> u64 {
         self.start_index - 1
+    }
+
+    /// No filter and no `sortBy`: the default order, which the position index can page.
+    pub fn is_unfiltered_default_order(&self) -> bool {
+        self.expr.is_none() && self.order == DEFAULT_ORDER
     }
 
     /// The total, when a first page that came back short already tells it (no count query).

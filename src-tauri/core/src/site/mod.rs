@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod export;
 pub mod groups;
 pub mod listing;
+mod positions;
 pub mod providers;
 mod render;
 pub mod search;
@@ -17,13 +18,14 @@ use workbench_scim::ScimError;
 
 pub use providers::{Provider, ProviderKind, ScimAuth};
 
-/// The engine's handle on the site: the store, the clock, and the cache of verified SCIM
-/// credentials.
+/// The engine's handle on the site: the store, the clock, the cache of verified SCIM
+/// credentials and the index of list positions.
 #[derive(Debug, Clone)]
 pub struct Site {
     store: Store,
     clock: SharedClock,
     auth_cache: std::sync::Arc<credentials::AuthCache>,
+    positions: std::sync::Arc<positions::Positions>,
 }
 
 impl Site {
@@ -32,6 +34,7 @@ impl Site {
             store,
             clock,
             auth_cache: Default::default(),
+            positions: Default::default(),
         }
     }
 

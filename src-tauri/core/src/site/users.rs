@@ -115,6 +115,7 @@ pub async fn create(
             })
         })
         .await?;
+    site.positions.added(&caller.provider.id, row.seq);
     render::user(&row, &caller.base_url)
 }
 
@@ -269,7 +270,8 @@ pub async fn delete(
 ) -> Result<(), SiteError> {
     let (provider, id) = (caller.provider.id.clone(), id.to_owned());
     let now = site.now();
-    site.store()
+    let seq = site
+        .store()
         .write(move |conn| {
             Box::pin(async move {
                 let row = visible(&mut *conn, &provider, &id).await?;
@@ -277,10 +279,12 @@ pub async fn delete(
                 // Groups that listed it change too (their members do): new version, new time.
                 crate::store::groups::touch_containing(&mut *conn, &row.id, now).await?;
                 rows::delete(&mut *conn, row.seq).await?;
-                Ok(())
+                Ok::<_, SiteError>(row.seq)
             })
         })
-        .await
+        .await?;
+    site.positions.removed(&caller.provider.id, seq);
+    Ok(())
 }
 
 /// `GET /Users` and `POST /Users/.search`.
@@ -298,6 +302,19 @@ pub async fn list(
             .map(|row| render::user(row, &caller.base_url).map(|found| found.json))
             .collect::<Result<Vec<String>, SiteError>>()
     };
+    if plan.is_unfiltered_default_order() {
+        let start = site
+            .positions
+            .page_start(site.store(), provider, plan.offset())
+            .await?;
+        if let Some(start) = start {
+            let rows = match (start.seq, plan.page_size) {
+                (Some(seq), size) if size > 0 => rows::page_from(db, provider, seq, size).await?,
+                _ => Vec::new(),
+            };
+            return Ok(plan.listed(render_page(rows)?, start.total));
+        }
+    }
     if plan.filter.exact {
         let rows = match plan.page_size {
             0 => Vec::new(),

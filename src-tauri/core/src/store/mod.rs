@@ -19,6 +19,8 @@ mod writer;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -69,6 +71,7 @@ pub struct Store {
     reader: SqlitePool,
     writer: writer::Writer,
     location: Location,
+    external: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -99,7 +102,8 @@ impl Store {
             path: path.display().to_string(),
             detail: e.to_string(),
         };
-        let writer = writer::Writer::spawn(options.clone())
+        let external = Arc::new(AtomicU64::new(0));
+        let writer = writer::Writer::spawn(options.clone(), external.clone())
             .await
             .map_err(|e| match e {
                 StoreError::Database(e) => open_error(e),
@@ -119,6 +123,7 @@ impl Store {
             reader,
             writer,
             location: Location::File(path.to_owned()),
+            external,
         })
     }
 
@@ -134,10 +139,12 @@ impl Store {
             .await?;
         let writer = writer::Writer::on_pool(pool.clone());
         writer.migrate().await?;
+        // A private in-memory database: no other process can write to it.
         Ok(Store {
             reader: pool,
             writer,
             location: Location::Memory,
+            external: Arc::default(),
         })
     }
 
@@ -148,6 +155,12 @@ impl Store {
 
     pub fn location(&self) -> &Location {
         &self.location
+    }
+
+    /// A number that changes (within ~250 ms) whenever another process commits to the
+    /// database: anything this process cached from the database is stale once it moves.
+    pub fn external_changes(&self) -> u64 {
+        self.external.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Runs `job` on the writer inside its own savepoint of a (possibly shared) transaction and

@@ -208,3 +208,34 @@ pub async fn all<'e>(db: impl Executor<'e, Database = Sqlite>) -> Result<Vec<Use
     let sql = format!("SELECT {COLUMNS} FROM users r ORDER BY r.seq");
     Ok(sqlx::query_as(&sql).fetch_all(db).await?)
 }
+
+/// The `seq` of every user of `provider_id`, ascending (the default list order).
+pub async fn seqs<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    provider_id: &str,
+) -> Result<Vec<i64>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT seq FROM users WHERE provider_id = ? ORDER BY seq")
+            .bind(provider_id)
+            .fetch_all(db)
+            .await?,
+    )
+}
+
+/// Up to `limit` users of `provider_id` in the default order, from `seq` on.
+pub async fn page_from<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    provider_id: &str,
+    seq: i64,
+    limit: u64,
+) -> Result<Vec<UserRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users r WHERE r.provider_id = ? AND r.seq >= ? ORDER BY r.seq LIMIT ?"
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(provider_id)
+        .bind(seq)
+        .bind(limit.min(i64::MAX as u64) as i64)
+        .fetch_all(db)
+        .await?)
+}

@@ -3,6 +3,8 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool};
 use sqlx::{ConnectOptions, Connection};
@@ -81,6 +83,19 @@ pub enum Savepoint {
 /// that no caller waits behind a long queue.
 const MAX_GROUP: usize = 64;
 
+/// How often the writer looks for commits made by other processes (the CLI on the same
+/// database), so caches built from what this process wrote can be dropped.
+const EXTERNAL_CHECK_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// SQLite's `data_version`: it changes when another connection commits (never for this
+/// connection's own commits), which makes it exactly the "someone else wrote" signal.
+async fn data_version(connection: &mut SqliteConnection) -> i64 {
+    sqlx::query_scalar::<_, i64>("PRAGMA data_version")
+        .fetch_one(&mut *connection)
+        .await
+        .unwrap_or(0)
+}
+
 #[derive(Debug, Clone)]
 pub(super) enum Writer {
     /// File databases: the dedicated writer thread.
@@ -108,8 +123,12 @@ impl std::fmt::Debug for Message {
 }
 
 impl Writer {
-    /// Starts the writer thread with a connection opened from `options`.
-    pub async fn spawn(options: SqliteConnectOptions) -> Result<Writer, StoreError> {
+    /// Starts the writer thread with a connection opened from `options`; `external` is
+    /// incremented whenever another process commits to the database.
+    pub async fn spawn(
+        options: SqliteConnectOptions,
+        external: Arc<AtomicU64>,
+    ) -> Result<Writer, StoreError> {
         let (sender, receiver) = mpsc::channel::<Message>(4096);
         let (ready_tx, ready_rx) = oneshot::channel::<Result<(), StoreError>>();
         std::thread::Builder::new()
@@ -130,7 +149,7 @@ impl Writer {
                     match options.connect().await {
                         Ok(connection) => {
                             let _ = ready_tx.send(Ok(()));
-                            serve(connection, receiver).await;
+                            serve(connection, receiver, external).await;
                         }
                         Err(e) => {
                             let _ = ready_tx.send(Err(StoreError::Database(e)));
@@ -233,9 +252,30 @@ fn submit(writer: Writer, job: Job) -> BoxFuture<'static, ()> {
 
 /// The writer thread's loop: take what is queued (up to [`MAX_GROUP`] jobs) and commit it as
 /// one transaction.
-async fn serve(mut connection: SqliteConnection, mut receiver: mpsc::Receiver<Message>) {
+async fn serve(
+    mut connection: SqliteConnection,
+    mut receiver: mpsc::Receiver<Message>,
+    external: Arc<AtomicU64>,
+) {
     let mut flushes = Vec::new();
-    while let Some(first) = receiver.recv().await {
+    let mut tick = tokio::time::interval(EXTERNAL_CHECK_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut seen = data_version(&mut connection).await;
+    loop {
+        let first = tokio::select! {
+            message = receiver.recv() => match message {
+                Some(message) => message,
+                None => break,
+            },
+            _ = tick.tick() => {
+                let now = data_version(&mut connection).await;
+                if now != seen {
+                    seen = now;
+                    external.fetch_add(1, Ordering::SeqCst);
+                }
+                continue;
+            }
+        };
         let mut jobs = Vec::new();
         let mut next = Some(first);
         while let Some(message) = next.take() {
