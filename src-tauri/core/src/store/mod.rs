@@ -9,6 +9,7 @@
 //! each inside its own savepoint, so one failing job rolls back alone and every caller hears
 //! back only after its change is durable.
 
+mod checkpoint;
 pub mod credentials;
 mod error;
 pub mod groups;
@@ -72,6 +73,7 @@ pub struct Store {
     writer: writer::Writer,
     location: Location,
     external: Arc<AtomicU64>,
+    checkpointer: Arc<std::sync::Mutex<Option<checkpoint::Checkpointer>>>,
 }
 
 impl Store {
@@ -97,13 +99,16 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true)
-            .pragma("cache_size", "-32000");
+            .pragma("cache_size", "-32000")
+            .pragma("journal_size_limit", "67108864");
         let open_error = |e: sqlx::Error| StoreError::Open {
             path: path.display().to_string(),
             detail: e.to_string(),
         };
         let external = Arc::new(AtomicU64::new(0));
-        let writer = writer::Writer::spawn(options.clone(), external.clone())
+        // The writer never checkpoints inline (see `checkpoint`).
+        let writer_options = options.clone().pragma("wal_autocheckpoint", "0");
+        let writer = writer::Writer::spawn(writer_options, external.clone())
             .await
             .map_err(|e| match e {
                 StoreError::Database(e) => open_error(e),
@@ -116,7 +121,10 @@ impl Store {
             .max_connections(4)
             .min_connections(1)
             .test_before_acquire(false)
-            .connect_with(options.read_only(true))
+            .connect_with(options.clone().read_only(true))
+            .await
+            .map_err(open_error)?;
+        let checkpointer = checkpoint::Checkpointer::start(options)
             .await
             .map_err(open_error)?;
         Ok(Store {
@@ -124,6 +132,7 @@ impl Store {
             writer,
             location: Location::File(path.to_owned()),
             external,
+            checkpointer: Arc::new(std::sync::Mutex::new(Some(checkpointer))),
         })
     }
 
@@ -145,6 +154,7 @@ impl Store {
             writer,
             location: Location::Memory,
             external: Arc::default(),
+            checkpointer: Arc::default(),
         })
     }
 
@@ -195,6 +205,10 @@ impl Store {
     /// Waits for queued writes, then closes every connection (graceful shutdown).
     pub async fn close(&self) {
         self.writer.close().await;
+        let checkpointer = self.checkpointer.lock().ok().and_then(|mut c| c.take());
+        if let Some(checkpointer) = checkpointer {
+            checkpointer.stop().await;
+        }
         self.reader.close().await;
     }
 }
