@@ -456,10 +456,12 @@ pub async fn patch(
                 existing.set_id(row.id.clone());
                 let row = match split {
                     Some((others, steps)) => {
-                        let patched = patch::apply(&existing, &others, &mut job_tolerances)?;
-                        let (mut row, changed) =
-                            write_changed(&mut *conn, row, patched.resource, &provider, now)
-                                .await?;
+                        let (mut row, changed) = if others.is_empty() {
+                            (row, false)
+                        } else {
+                            let patched = patch::apply(&existing, &others, &mut job_tolerances)?;
+                            write_changed(&mut *conn, row, patched.resource, &provider, now).await?
+                        };
                         let members_changed =
                             apply_steps(conn, &provider, row.seq, steps, now, &mut job_tolerances)
                                 .await?;
@@ -512,9 +514,19 @@ async fn apply_steps(
             }
             MemberStep::Add(items) => {
                 let refs = member_refs(items, tolerances)?;
-                let members = resolve(conn, provider, &refs).await?;
-                let added = rows::add_members(conn, seq, &members, now).await?;
-                let already = members.len() as u64 - added;
+                let listed: Vec<(String, Option<String>)> = refs
+                    .iter()
+                    .map(|r| (r.id.clone(), r.display.clone()))
+                    .collect();
+                let added = rows::add_known_members(conn, seq, provider, &listed, now)
+                    .await?
+                    .len() as u64;
+                if added < refs.len() as u64 {
+                    // Members already, or not the provider's: the latter is an error (and the
+                    // savepoint undoes what was added).
+                    resolve(conn, provider, &refs).await?;
+                }
+                let already = refs.len() as u64 - added;
                 if already > 0 {
                     tolerances.note(
                         Rule::DuplicateValueIgnored,

@@ -310,3 +310,40 @@ pub async fn all<'e>(
     let sql = format!("SELECT {COLUMNS} FROM groups r ORDER BY r.seq");
     Ok(sqlx::query_as(&sql).fetch_all(db).await?)
 }
+
+/// Adds the listed members that are users or groups of `provider_id` and not members yet, in
+/// one statement per 400; returns the ids added. Ids it did not add are either members already
+/// or not the provider's (the caller tells which with [`resolve_members`] when it matters).
+pub async fn add_known_members(
+    db: &mut sqlx::SqliteConnection,
+    seq: i64,
+    provider_id: &str,
+    members: &[(String, Option<String>)],
+    now: Millis,
+) -> Result<Vec<String>, StoreError> {
+    let mut added = Vec::new();
+    for chunk in members.chunks(400) {
+        let sql = format!(
+            "WITH wanted(member_id, display) AS (VALUES {})
+             INSERT OR IGNORE INTO group_members (group_seq, member_id, member_type, display, added_at)
+             SELECT ?, w.member_id, CASE WHEN u.id IS NOT NULL THEN 'User' ELSE 'Group' END, w.display, ?
+             FROM wanted w
+             LEFT JOIN users u ON u.id = w.member_id AND u.provider_id = ?
+             LEFT JOIN groups g ON g.id = w.member_id AND g.provider_id = ?
+             WHERE u.id IS NOT NULL OR g.id IS NOT NULL
+             RETURNING member_id",
+            vec!["(?, ?)"; chunk.len()].join(", ")
+        );
+        let mut query = sqlx::query_scalar::<_, String>(&sql);
+        for (id, display) in chunk {
+            query = query.bind(id).bind(display);
+        }
+        query = query
+            .bind(seq)
+            .bind(now)
+            .bind(provider_id)
+            .bind(provider_id);
+        added.extend(query.fetch_all(&mut *db).await?);
+    }
+    Ok(added)
+}
