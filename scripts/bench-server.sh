@@ -36,7 +36,7 @@ setup() { python3 scripts/bench/setup.py "$@"; }
 # "label" "script" [env...]: runs wrk, prints one table row.
 run() {
     local label=$1 script=$2; shift 2
-    sleep 3 # let the server drain the previous workload
+    sleep 5 # let the server drain the previous workload (and the WAL be checkpointed)
     local out
     out=$(env "$@" wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "scripts/bench/$script" "$url")
     echo "$out" >>"$work/wrk.log"
@@ -76,11 +76,12 @@ echo "Load run: p50 $p50, p99 $p99, answers that were not 201: $(( $(awk -F= '/^
 echo
 echo "| workload ($connections connections, ${duration} s each) | req/s | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|"
-run "create user (POST /Users)" create.lua RUN_PREFIX=sustained
+# Reads first, on the loaded data as it stands; then the writes (which grow the data).
 run "get by id" get.lua IDS_FILE="$work/ids.txt"
 run "userName eq filter" filter.lua NAMES_FILE="$work/names.txt"
-run "PATCH active" patch_active.lua IDS_FILE="$work/ids.txt"
 run "list page of 100 at a random startIndex" list.lua TOTAL="$loaded"
+run "create user (POST /Users)" create.lua RUN_PREFIX=sustained
+run "PATCH active" patch_active.lua IDS_FILE="$work/ids.txt"
 run "PATCH add one member, group starting empty" member_add.lua GROUP_ID="$empty" MEMBERS_FILE="$work/outsiders.txt"
 run "PATCH add one member, group of $members" member_add.lua GROUP_ID="$big" MEMBERS_FILE="$work/outsiders.txt"
 echo

@@ -100,7 +100,10 @@ impl Store {
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true)
             .pragma("cache_size", "-32000")
-            .pragma("journal_size_limit", "67108864");
+            .pragma("journal_size_limit", "67108864")
+            // Pages missing from SQLite's cache are read through a memory map instead of a
+            // pread() each; address space, not memory.
+            .pragma("mmap_size", "1073741824");
         let open_error = |e: sqlx::Error| StoreError::Open {
             path: path.display().to_string(),
             detail: e.to_string(),
