@@ -1,8 +1,13 @@
 //! Background WAL checkpoints. Left to SQLite, a checkpoint runs inside whichever commit pushes
 //! the WAL past 1,000 pages, copying ~4 MB and syncing the database file while that commit's
-//! callers wait: the slowest 1% of writes. Here the writer never checkpoints; a task with its
-//! own connection does, in `PASSIVE` mode (it never blocks the writer or readers), a few times a
-//! second.
+//! callers wait: the slowest 1% of writes. A task with its own connection copies pages back
+//! a few times a second in `PASSIVE` mode (it never blocks the writer or readers), so when the
+//! writer's own checkpoint comes due there is little left for it to copy.
+//!
+//! The writer keeps its automatic checkpoint on purpose: only a checkpoint that finishes
+//! while no one appends lets the next transaction restart the WAL from its beginning. With
+//! background checkpoints alone, a steady stream of writes grew the WAL to 1.5 GB during a
+//! 100,000-user load, and truncating it back stalled a write for 400 ms.
 
 use std::time::Duration;
 

@@ -109,9 +109,7 @@ impl Store {
             detail: e.to_string(),
         };
         let external = Arc::new(AtomicU64::new(0));
-        // The writer never checkpoints inline (see `checkpoint`).
-        let writer_options = options.clone().pragma("wal_autocheckpoint", "0");
-        let writer = writer::Writer::spawn(writer_options, external.clone())
+        let writer = writer::Writer::spawn(options.clone(), external.clone())
             .await
             .map_err(|e| match e {
                 StoreError::Database(e) => open_error(e),
