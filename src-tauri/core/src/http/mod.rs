@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod auth;
+mod endpoint;
 pub mod error;
 pub mod io;
 pub mod scim;

@@ -8,18 +8,19 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use workbench_scim::message::{ListQuery, ListResponse};
 use workbench_scim::projection::Projection;
-use workbench_scim::schema::{GROUP, ResourceType, USER};
+use workbench_scim::schema::ResourceType;
 use workbench_scim::{ScimError, Tolerances, discovery};
 
 use super::AppState;
 use super::auth::Authenticated;
+use super::endpoint::{Endpoint, Groups, Users};
 use super::error::ScimFailure;
 use super::io::{
     ResourceId, ScimBody, base_url, header_string, json_response, json_text_response,
     with_resource_headers, with_trace,
 };
-use crate::site::groups::Want;
-use crate::site::{Found, etag, groups, listing, users};
+use crate::site::listing::Listed;
+use crate::site::{Found, etag, listing};
 
 type Handled = Result<Response, ScimFailure>;
 
@@ -30,37 +31,40 @@ pub fn routes() -> Router<AppState> {
             "/Users",
             only(
                 &[Method::GET, Method::POST],
-                get(list_users).post(create_user),
+                get(list::<Users>).post(create::<Users>),
             ),
         )
-        .route("/Users/.search", only(&[Method::POST], post(search_users)))
+        .route(
+            "/Users/.search",
+            only(&[Method::POST], post(search::<Users>)),
+        )
         .route(
             "/Users/{id}",
             resource(
-                get(get_user)
-                    .put(replace_user)
-                    .patch(patch_user)
-                    .delete(delete_user),
+                get(read::<Users>)
+                    .put(replace::<Users>)
+                    .patch(patch::<Users>)
+                    .delete(delete::<Users>),
             ),
         )
         .route(
             "/Groups",
             only(
                 &[Method::GET, Method::POST],
-                get(list_groups).post(create_group),
+                get(list::<Groups>).post(create::<Groups>),
             ),
         )
         .route(
             "/Groups/.search",
-            only(&[Method::POST], post(search_groups)),
+            only(&[Method::POST], post(search::<Groups>)),
         )
         .route(
             "/Groups/{id}",
             resource(
-                get(get_group)
-                    .put(replace_group)
-                    .patch(patch_group)
-                    .delete(delete_group),
+                get(read::<Groups>)
+                    .put(replace::<Groups>)
+                    .patch(patch::<Groups>)
+                    .delete(delete::<Groups>),
             ),
         )
         .route("/.search", only(&[Method::POST], post(search_all)))
@@ -172,13 +176,13 @@ fn read_response(found: &Found, projection: &Projection, headers: &HeaderMap) ->
     resource_response(StatusCode::OK, found, projection)
 }
 
-fn list_response(listed: listing::Listed) -> Response {
+fn list_response(listed: Listed) -> Response {
     let body =
         ListResponse::json_with_serialized(listed.total, listed.start_index, &listed.resources);
     json_text_response(StatusCode::OK, body)
 }
 
-async fn list_users(
+async fn list<K: Endpoint>(
     State(app): State<AppState>,
     auth: Authenticated,
     RawQuery(raw): RawQuery,
@@ -187,11 +191,11 @@ async fn list_users(
         caller,
         mut tolerances,
     } = auth;
-    let listed = users::list(&app.site, &caller, &query(raw)?, &mut tolerances).await?;
+    let listed = K::list(&app.site, &caller, &query(raw)?, &mut tolerances).await?;
     Ok(with_trace(list_response(listed), tolerances))
 }
 
-async fn search_users(
+async fn search<K: Endpoint>(
     State(app): State<AppState>,
     auth: Authenticated,
     ScimBody(body): ScimBody,
@@ -201,11 +205,11 @@ async fn search_users(
         mut tolerances,
     } = auth;
     let query = ListQuery::from_search_request(body, &mut tolerances)?;
-    let listed = users::list(&app.site, &caller, &query, &mut tolerances).await?;
+    let listed = K::list(&app.site, &caller, &query, &mut tolerances).await?;
     Ok(with_trace(list_response(listed), tolerances))
 }
 
-async fn create_user(
+async fn create<K: Endpoint>(
     State(app): State<AppState>,
     auth: Authenticated,
     RawQuery(raw): RawQuery,
@@ -215,15 +219,15 @@ async fn create_user(
         caller,
         mut tolerances,
     } = auth;
-    let projection = projection(&USER, &query(raw)?, &mut tolerances);
-    let found = users::create(&app.site, &caller, body, &mut tolerances).await?;
+    let projection = projection(K::RTYPE, &query(raw)?, &mut tolerances);
+    let found = K::create(&app.site, &caller, body, &mut tolerances).await?;
     Ok(with_trace(
         resource_response(StatusCode::CREATED, &found, &projection),
         tolerances,
     ))
 }
 
-async fn get_user(
+async fn read<K: Endpoint>(
     State(app): State<AppState>,
     auth: Authenticated,
     ResourceId(id): ResourceId,
@@ -234,15 +238,15 @@ async fn get_user(
         caller,
         mut tolerances,
     } = auth;
-    let projection = projection(&USER, &query(raw)?, &mut tolerances);
-    let found = users::get(&app.site, &caller, &id).await?;
+    let projection = projection(K::RTYPE, &query(raw)?, &mut tolerances);
+    let found = K::get(&app.site, &caller, &id, &projection).await?;
     Ok(with_trace(
         read_response(&found, &projection, &headers),
         tolerances,
     ))
 }
 
-async fn replace_user(
+async fn replace<K: Endpoint>(
     State(app): State<AppState>,
     auth: Authenticated,
     ResourceId(id): ResourceId,
@@ -254,144 +258,16 @@ async fn replace_user(
         caller,
         mut tolerances,
     } = auth;
-    let projection = projection(&USER, &query(raw)?, &mut tolerances);
+    let projection = projection(K::RTYPE, &query(raw)?, &mut tolerances);
     let if_match = header_string(&headers, header::IF_MATCH);
-    let found = users::replace(&app.site, &caller, &id, body, if_match, &mut tolerances).await?;
+    let found = K::replace(&app.site, &caller, &id, body, if_match, &mut tolerances).await?;
     Ok(with_trace(
         resource_response(StatusCode::OK, &found, &projection),
         tolerances,
     ))
 }
 
-async fn patch_user(
-    State(app): State<AppState>,
-    auth: Authenticated,
-    ResourceId(id): ResourceId,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-    ScimBody(body): ScimBody,
-) -> Handled {
-    let Authenticated {
-        caller,
-        mut tolerances,
-    } = auth;
-    let projection = projection(&USER, &query(raw)?, &mut tolerances);
-    let if_match = header_string(&headers, header::IF_MATCH);
-    let found = users::patch(&app.site, &caller, &id, body, if_match, &mut tolerances).await?;
-    Ok(with_trace(
-        resource_response(StatusCode::OK, &found, &projection),
-        tolerances,
-    ))
-}
-
-async fn delete_user(
-    State(app): State<AppState>,
-    auth: Authenticated,
-    ResourceId(id): ResourceId,
-    headers: HeaderMap,
-) -> Handled {
-    let Authenticated { caller, tolerances } = auth;
-    users::delete(
-        &app.site,
-        &caller,
-        &id,
-        header_string(&headers, header::IF_MATCH),
-    )
-    .await?;
-    Ok(with_trace(
-        StatusCode::NO_CONTENT.into_response(),
-        tolerances,
-    ))
-}
-
-async fn list_groups(
-    State(app): State<AppState>,
-    auth: Authenticated,
-    RawQuery(raw): RawQuery,
-) -> Handled {
-    let Authenticated {
-        caller,
-        mut tolerances,
-    } = auth;
-    let listed = groups::list(&app.site, &caller, &query(raw)?, &mut tolerances).await?;
-    Ok(with_trace(list_response(listed), tolerances))
-}
-
-async fn search_groups(
-    State(app): State<AppState>,
-    auth: Authenticated,
-    ScimBody(body): ScimBody,
-) -> Handled {
-    let Authenticated {
-        caller,
-        mut tolerances,
-    } = auth;
-    let query = ListQuery::from_search_request(body, &mut tolerances)?;
-    let listed = groups::list(&app.site, &caller, &query, &mut tolerances).await?;
-    Ok(with_trace(list_response(listed), tolerances))
-}
-
-async fn create_group(
-    State(app): State<AppState>,
-    auth: Authenticated,
-    RawQuery(raw): RawQuery,
-    ScimBody(body): ScimBody,
-) -> Handled {
-    let Authenticated {
-        caller,
-        mut tolerances,
-    } = auth;
-    let projection = projection(&GROUP, &query(raw)?, &mut tolerances);
-    let found = groups::create(&app.site, &caller, body, &mut tolerances).await?;
-    Ok(with_trace(
-        resource_response(StatusCode::CREATED, &found, &projection),
-        tolerances,
-    ))
-}
-
-async fn get_group(
-    State(app): State<AppState>,
-    auth: Authenticated,
-    ResourceId(id): ResourceId,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-) -> Handled {
-    let Authenticated {
-        caller,
-        mut tolerances,
-    } = auth;
-    let projection = projection(&GROUP, &query(raw)?, &mut tolerances);
-    let found = groups::get(&app.site, &caller, &id, projection.includes("members")).await?;
-    Ok(with_trace(
-        read_response(&found, &projection, &headers),
-        tolerances,
-    ))
-}
-
-async fn replace_group(
-    State(app): State<AppState>,
-    auth: Authenticated,
-    ResourceId(id): ResourceId,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-    ScimBody(body): ScimBody,
-) -> Handled {
-    let Authenticated {
-        caller,
-        mut tolerances,
-    } = auth;
-    let projection = projection(&GROUP, &query(raw)?, &mut tolerances);
-    let if_match = header_string(&headers, header::IF_MATCH);
-    let found = groups::replace(&app.site, &caller, &id, body, if_match, &mut tolerances).await?;
-    Ok(with_trace(
-        resource_response(StatusCode::OK, &found, &projection),
-        tolerances,
-    ))
-}
-
-/// Group PATCHes answer `204` (what Okta and Entra expect, and it never serialises 50,000
-/// members) unless the request names `attributes`/`excludedAttributes`.
-async fn patch_group(
+async fn patch<K: Endpoint>(
     State(app): State<AppState>,
     auth: Authenticated,
     ResourceId(id): ResourceId,
@@ -404,23 +280,15 @@ async fn patch_group(
         mut tolerances,
     } = auth;
     let query = query(raw)?;
-    let projection = projection(&GROUP, &query, &mut tolerances);
-    let asked = !query.attributes.is_empty() || !query.excluded_attributes.is_empty();
-    let want = if asked {
-        Want::Resource {
-            members: projection.includes("members"),
-        }
-    } else {
-        Want::Nothing
-    };
+    let projection = projection(K::RTYPE, &query, &mut tolerances);
     let if_match = header_string(&headers, header::IF_MATCH);
-    let found = groups::patch(
+    let found = K::patch(
         &app.site,
         &caller,
         &id,
         body,
         if_match,
-        want,
+        &query,
         &mut tolerances,
     )
     .await?;
@@ -431,14 +299,14 @@ async fn patch_group(
     Ok(with_trace(response, tolerances))
 }
 
-async fn delete_group(
+async fn delete<K: Endpoint>(
     State(app): State<AppState>,
     auth: Authenticated,
     ResourceId(id): ResourceId,
     headers: HeaderMap,
 ) -> Handled {
     let Authenticated { caller, tolerances } = auth;
-    groups::delete(
+    K::delete(
         &app.site,
         &caller,
         &id,
