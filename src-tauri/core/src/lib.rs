@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod clock;
 pub mod http;
+pub mod rules;
 pub mod secrets;
 pub mod server;
 pub mod site;
