@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod export;
 pub mod groups;
 pub mod listing;
+pub mod options;
 mod positions;
 pub mod providers;
 mod render;

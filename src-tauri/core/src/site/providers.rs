@@ -5,6 +5,8 @@ use serde::Serialize;
 
 use super::credentials::{self, Issued};
 use super::{Site, SiteError};
+use super::options::ProviderOptions;
+use crate::rules;
 use crate::secrets;
 use crate::store::{Millis, providers as rows};
 
@@ -117,6 +119,10 @@ pub struct Provider {
     pub name: String,
     pub kind: ProviderKind,
     pub scim_authentication_method: ScimAuth,
+    pub options: ProviderOptions,
+    /// The options as the rules read them (lists parsed).
+    #[serde(skip)]
+    pub rules: rules::Options,
     #[serde(serialize_with = "super::render::serialize_millis")]
     pub created_at: Millis,
     #[serde(serialize_with = "super::render::serialize_millis")]
@@ -125,8 +131,12 @@ pub struct Provider {
 
 impl Provider {
     fn from_row(row: rows::ProviderRow) -> Result<Provider, SiteError> {
+        let kind = ProviderKind::parse(&row.kind)?;
+        let options = ProviderOptions::from_json(&row.options)?;
         Ok(Provider {
-            kind: ProviderKind::parse(&row.kind)?,
+            rules: options.validate(kind)?,
+            options,
+            kind,
             scim_authentication_method: ScimAuth::parse(&row.scim_authentication_method)?,
             id: row.id,
             name: row.name,
@@ -141,6 +151,7 @@ impl Provider {
             name: self.name.clone(),
             kind: self.kind.as_str().to_owned(),
             scim_authentication_method: self.scim_authentication_method.as_str().to_owned(),
+            options: self.options.to_json(),
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
@@ -148,8 +159,6 @@ impl Provider {
 }
 
 /// The fields `set` accepts, by their API names.
-pub const SETTABLE_FIELDS: [&str; 3] = ["name", "kind", "scim_authentication_method"];
-
 fn check_scim_allowed(kind: ProviderKind, auth: ScimAuth) -> Result<(), SiteError> {
     if auth != ScimAuth::None && !kind.supports_scim() {
         return Err(SiteError::Invalid(format!(
@@ -184,11 +193,14 @@ pub async fn create(
     });
     check_scim_allowed(kind, auth)?;
     let now = site.now();
+    let options = ProviderOptions::default();
     let provider = Provider {
         id: secrets::uuid(),
         name: check_name(name)?,
         kind,
         scim_authentication_method: auth,
+        rules: options.validate(kind)?,
+        options,
         created_at: now,
         updated_at: now,
     };
@@ -223,8 +235,9 @@ pub async fn get(site: &Site, id: &str) -> Result<Provider, SiteError> {
     }
 }
 
-/// Sets fields by their API names (`name=Okta prod`, `scim_authentication_method=basic`). All
-/// values are checked before any is written; one refused value refuses the whole change.
+/// Sets fields by their API names (`name=Okta prod`, `scim_authentication_method=basic`,
+/// `provision_group_required=IT,Support*`, every option of SPEC.md's table). All values are
+/// checked before any is written; one refused value refuses the whole change.
 pub async fn set(
     site: &Site,
     id: &str,
@@ -238,15 +251,11 @@ pub async fn set(
             "scim_authentication_method" => {
                 provider.scim_authentication_method = ScimAuth::parse(value)?
             }
-            other => {
-                return Err(SiteError::Invalid(format!(
-                    "unknown provider field '{other}'; settable fields: {}",
-                    SETTABLE_FIELDS.join(", ")
-                )));
-            }
+            option => provider.options.set(option, value)?,
         }
     }
     check_scim_allowed(provider.kind, provider.scim_authentication_method)?;
+    provider.rules = provider.options.validate(provider.kind)?;
     provider.updated_at = site.now();
     let row = provider.to_row();
     site.store()

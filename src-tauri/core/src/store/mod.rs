@@ -13,8 +13,10 @@ mod checkpoint;
 pub mod credentials;
 mod error;
 pub mod groups;
+pub mod history;
 pub mod lower;
 pub mod providers;
+pub mod settings;
 pub mod users;
 mod writer;
 

@@ -11,24 +11,27 @@ pub struct ProviderRow {
     pub name: String,
     pub kind: String,
     pub scim_authentication_method: String,
+    /// The provisioning options, a JSON object (see `site::providers`).
+    pub options: String,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
 
-const COLUMNS: &str = "id, name, kind, scim_authentication_method, created_at, updated_at";
+const COLUMNS: &str = "id, name, kind, scim_authentication_method, options, created_at, updated_at";
 
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     row: &ProviderRow,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO providers (id, name, kind, scim_authentication_method, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO providers (id, name, kind, scim_authentication_method, options, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&row.id)
     .bind(&row.name)
     .bind(&row.kind)
     .bind(&row.scim_authentication_method)
+    .bind(&row.options)
     .bind(row.created_at)
     .bind(row.updated_at)
     .execute(db)
@@ -57,15 +60,22 @@ pub async fn update<'e>(
     row: &ProviderRow,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
-        "UPDATE providers SET name = ?, kind = ?, scim_authentication_method = ?, updated_at = ?
+        "UPDATE providers SET name = ?, kind = ?, scim_authentication_method = ?, options = ?, updated_at = ?
          WHERE id = ?",
     )
     .bind(&row.name)
     .bind(&row.kind)
     .bind(&row.scim_authentication_method)
+    .bind(&row.options)
     .bind(row.updated_at)
     .bind(&row.id)
     .execute(db)
     .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Deletes a provider (its credentials go with it; its users and groups stay, unlinked).
+pub async fn delete<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM providers WHERE id = ?").bind(id).execute(db).await?;
     Ok(done.rows_affected() == 1)
 }
