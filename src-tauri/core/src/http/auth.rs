@@ -31,6 +31,7 @@ impl FromRequestParts<AppState> for Authenticated {
         let presented = presented(parts, &mut tolerances)?;
         let authenticated = credentials::authenticate(&state.site, &presented).await?;
         let caller = Caller {
+            dry_run: false,
             provider: authenticated.provider,
             base_url: base_url(&parts.headers, state),
         };

@@ -11,7 +11,7 @@ use workbench_scim::schema::{GROUP, ResourceType, USER};
 
 use crate::site::groups::Want;
 use crate::site::listing::Listed;
-use crate::site::{Caller, Found, Site, SiteError, groups, users};
+use crate::site::{Caller, Found, Outcome, Site, SiteError, groups, users};
 
 /// What differs between `/Users` and `/Groups`: the resource type and the site calls.
 pub trait Endpoint: Send + Sync + 'static {
@@ -29,6 +29,7 @@ pub trait Endpoint: Send + Sync + 'static {
         caller: &'a Caller,
         body: Value,
         tolerances: &'a mut Tolerances,
+        outcome: &'a mut Outcome,
     ) -> impl Future<Output = Result<Found, SiteError>> + Send + 'a;
 
     fn get<'a>(
@@ -45,9 +46,11 @@ pub trait Endpoint: Send + Sync + 'static {
         body: Value,
         if_match: Option<String>,
         tolerances: &'a mut Tolerances,
+        outcome: &'a mut Outcome,
     ) -> impl Future<Output = Result<Found, SiteError>> + Send + 'a;
 
     /// `None`: answer `204 No Content`.
+    #[allow(clippy::too_many_arguments)] // one per part of the request, as the handlers have them
     fn patch<'a>(
         site: &'a Site,
         caller: &'a Caller,
@@ -56,6 +59,7 @@ pub trait Endpoint: Send + Sync + 'static {
         if_match: Option<String>,
         query: &'a ListQuery,
         tolerances: &'a mut Tolerances,
+        outcome: &'a mut Outcome,
     ) -> impl Future<Output = Result<Option<Found>, SiteError>> + Send + 'a;
 
     fn delete<'a>(
@@ -63,6 +67,7 @@ pub trait Endpoint: Send + Sync + 'static {
         caller: &'a Caller,
         id: &'a str,
         if_match: Option<String>,
+        outcome: &'a mut Outcome,
     ) -> impl Future<Output = Result<(), SiteError>> + Send + 'a;
 }
 
@@ -85,8 +90,9 @@ impl Endpoint for Users {
         caller: &'a Caller,
         body: Value,
         tolerances: &'a mut Tolerances,
+        outcome: &'a mut Outcome,
     ) -> impl Future<Output = Result<Found, SiteError>> + Send + 'a {
-        users::create(site, caller, body, tolerances)
+        users::create(site, caller, body, tolerances, outcome)
     }
     fn get<'a>(
         site: &'a Site,
@@ -103,8 +109,9 @@ impl Endpoint for Users {
         body: Value,
         if_match: Option<String>,
         tolerances: &'a mut Tolerances,
+        outcome: &'a mut Outcome,
     ) -> impl Future<Output = Result<Found, SiteError>> + Send + 'a {
-        users::replace(site, caller, id, body, if_match, tolerances)
+        users::replace(site, caller, id, body, if_match, tolerances, outcome)
     }
     /// Okta expects the updated user back.
     async fn patch<'a>(
@@ -115,8 +122,9 @@ impl Endpoint for Users {
         if_match: Option<String>,
         _: &'a ListQuery,
         tolerances: &'a mut Tolerances,
+        outcome: &'a mut Outcome,
     ) -> Result<Option<Found>, SiteError> {
-        users::patch(site, caller, id, body, if_match, tolerances)
+        users::patch(site, caller, id, body, if_match, tolerances, outcome)
             .await
             .map(Some)
     }
@@ -125,8 +133,9 @@ impl Endpoint for Users {
         caller: &'a Caller,
         id: &'a str,
         if_match: Option<String>,
+        outcome: &'a mut Outcome,
     ) -> impl Future<Output = Result<(), SiteError>> + Send + 'a {
-        users::delete(site, caller, id, if_match)
+        users::delete(site, caller, id, if_match, outcome)
     }
 }
 
@@ -149,8 +158,9 @@ impl Endpoint for Groups {
         caller: &'a Caller,
         body: Value,
         tolerances: &'a mut Tolerances,
+        outcome: &'a mut Outcome,
     ) -> impl Future<Output = Result<Found, SiteError>> + Send + 'a {
-        groups::create(site, caller, body, tolerances)
+        groups::create(site, caller, body, tolerances, outcome)
     }
     /// Members are read only when the response includes them.
     fn get<'a>(
@@ -168,8 +178,9 @@ impl Endpoint for Groups {
         body: Value,
         if_match: Option<String>,
         tolerances: &'a mut Tolerances,
+        outcome: &'a mut Outcome,
     ) -> impl Future<Output = Result<Found, SiteError>> + Send + 'a {
-        groups::replace(site, caller, id, body, if_match, tolerances)
+        groups::replace(site, caller, id, body, if_match, tolerances, outcome)
     }
     /// `204` (what Okta and Entra expect, and it never serialises 50,000 members) unless the
     /// request names `attributes`/`excludedAttributes`.
@@ -181,6 +192,7 @@ impl Endpoint for Groups {
         if_match: Option<String>,
         query: &'a ListQuery,
         tolerances: &'a mut Tolerances,
+        outcome: &'a mut Outcome,
     ) -> Result<Option<Found>, SiteError> {
         let want = if query.attributes.is_empty() && query.excluded_attributes.is_empty() {
             Want::Nothing
@@ -195,14 +207,15 @@ impl Endpoint for Groups {
                 members: projection.includes("members"),
             }
         };
-        groups::patch(site, caller, id, body, if_match, want, tolerances).await
+        groups::patch(site, caller, id, body, if_match, want, tolerances, outcome).await
     }
     fn delete<'a>(
         site: &'a Site,
         caller: &'a Caller,
         id: &'a str,
         if_match: Option<String>,
+        outcome: &'a mut Outcome,
     ) -> impl Future<Output = Result<(), SiteError>> + Send + 'a {
-        groups::delete(site, caller, id, if_match)
+        groups::delete(site, caller, id, if_match, outcome)
     }
 }

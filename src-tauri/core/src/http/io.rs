@@ -231,6 +231,16 @@ pub fn with_trace(mut response: Response, tolerances: Tolerances) -> Response {
     response
 }
 
+/// What the provisioning rules decided for a request (trace and account changes), carried on
+/// the response for the log.
+#[derive(Debug, Clone, Default)]
+pub struct Decisions(pub crate::site::Outcome);
+
+pub fn with_outcome(mut response: Response, outcome: crate::site::Outcome) -> Response {
+    response.extensions_mut().insert(Decisions(outcome));
+    response
+}
+
 /// `If-Match` / `If-None-Match` as strings.
 pub fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
     headers

@@ -16,11 +16,11 @@ use super::auth::Authenticated;
 use super::endpoint::{Endpoint, Groups, Users};
 use super::error::ScimFailure;
 use super::io::{
-    ResourceId, ScimBody, base_url, header_string, json_response, json_text_response,
+    ResourceId, ScimBody, base_url, header_string, json_response, json_text_response, with_outcome,
     with_resource_headers, with_trace,
 };
 use crate::site::listing::Listed;
-use crate::site::{Found, etag, listing};
+use crate::site::{Found, Outcome, etag, listing};
 
 type Handled = Result<Response, ScimFailure>;
 
@@ -220,10 +220,14 @@ async fn create<K: Endpoint>(
         mut tolerances,
     } = auth;
     let projection = projection(K::RTYPE, &query(raw)?, &mut tolerances);
-    let found = K::create(&app.site, &caller, body, &mut tolerances).await?;
-    Ok(with_trace(
-        resource_response(StatusCode::CREATED, &found, &projection),
-        tolerances,
+    let mut outcome = Outcome::default();
+    let found = K::create(&app.site, &caller, body, &mut tolerances, &mut outcome).await?;
+    Ok(with_outcome(
+        with_trace(
+            resource_response(StatusCode::CREATED, &found, &projection),
+            tolerances,
+        ),
+        outcome,
     ))
 }
 
@@ -260,10 +264,23 @@ async fn replace<K: Endpoint>(
     } = auth;
     let projection = projection(K::RTYPE, &query(raw)?, &mut tolerances);
     let if_match = header_string(&headers, header::IF_MATCH);
-    let found = K::replace(&app.site, &caller, &id, body, if_match, &mut tolerances).await?;
-    Ok(with_trace(
-        resource_response(StatusCode::OK, &found, &projection),
-        tolerances,
+    let mut outcome = Outcome::default();
+    let found = K::replace(
+        &app.site,
+        &caller,
+        &id,
+        body,
+        if_match,
+        &mut tolerances,
+        &mut outcome,
+    )
+    .await?;
+    Ok(with_outcome(
+        with_trace(
+            resource_response(StatusCode::OK, &found, &projection),
+            tolerances,
+        ),
+        outcome,
     ))
 }
 
@@ -282,6 +299,7 @@ async fn patch<K: Endpoint>(
     let query = query(raw)?;
     let projection = projection(K::RTYPE, &query, &mut tolerances);
     let if_match = header_string(&headers, header::IF_MATCH);
+    let mut outcome = Outcome::default();
     let found = K::patch(
         &app.site,
         &caller,
@@ -290,13 +308,14 @@ async fn patch<K: Endpoint>(
         if_match,
         &query,
         &mut tolerances,
+        &mut outcome,
     )
     .await?;
     let response = match found {
         Some(found) => resource_response(StatusCode::OK, &found, &projection),
         None => StatusCode::NO_CONTENT.into_response(),
     };
-    Ok(with_trace(response, tolerances))
+    Ok(with_outcome(with_trace(response, tolerances), outcome))
 }
 
 async fn delete<K: Endpoint>(
@@ -306,16 +325,18 @@ async fn delete<K: Endpoint>(
     headers: HeaderMap,
 ) -> Handled {
     let Authenticated { caller, tolerances } = auth;
+    let mut outcome = Outcome::default();
     K::delete(
         &app.site,
         &caller,
         &id,
         header_string(&headers, header::IF_MATCH),
+        &mut outcome,
     )
     .await?;
-    Ok(with_trace(
-        StatusCode::NO_CONTENT.into_response(),
-        tolerances,
+    Ok(with_outcome(
+        with_trace(StatusCode::NO_CONTENT.into_response(), tolerances),
+        outcome,
     ))
 }
 

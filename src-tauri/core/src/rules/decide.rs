@@ -491,6 +491,34 @@ pub fn user_deleted(options: &Options, user: &str, trace: &mut Trace) -> Deprovi
     }
 }
 
+/// What the IdP's `DELETE` of a group does to the site group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupDeleted {
+    Delete,
+    /// SCIM management ends; the group and its site memberships stay, as a local group.
+    EndManagement,
+}
+
+pub fn group_deleted(options: &Options, group: &str, trace: &mut Trace) -> GroupDeleted {
+    if options.deprovision_groups {
+        trace.setting(
+            "deprovision_groups",
+            true,
+            format!("the IdP deleted \"{group}\" → the site group and its memberships are removed"),
+        );
+        GroupDeleted::Delete
+    } else {
+        trace.setting(
+            "deprovision_groups",
+            false,
+            format!(
+                "the IdP deleted \"{group}\" → SCIM management ends; the group stays, with its members, as a local group"
+            ),
+        );
+        GroupDeleted::EndManagement
+    }
+}
+
 /// The outcome of a (simulated) SAML sign-in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignIn {

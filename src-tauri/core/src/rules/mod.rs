@@ -12,8 +12,9 @@ mod patterns;
 mod trace;
 
 pub use decide::{
-    Deprovision, GroupStatus, Membership, SignIn, UserFacts, UserInput, evaluate_group,
-    evaluate_user, group_admin, membership_added, membership_removed, sign_in, user_deleted,
+    Deprovision, GroupDeleted, GroupStatus, Membership, SignIn, UserFacts, UserInput,
+    evaluate_group, evaluate_user, group_admin, group_deleted, membership_added,
+    membership_removed, sign_in, user_deleted,
 };
 pub use options::{
     Account, AuthMethod, DeprovisionBehavior, DisabledReason, GroupsFrom, Options, Role, Settings,

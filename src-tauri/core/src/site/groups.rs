@@ -1,8 +1,13 @@
 //! SCIM operations on groups for one SSO provider. Members live in their own table: the common
 //! member changes (add a list, remove by id or by value list, replace all, clear) are applied
-//! as row inserts and deletes without reading the group's other members, so their cost does not
+//! as row inserts and updates without reading the group's other members, so their cost does not
 //! grow with the group. Any other PATCH touching `members` (a filter on `display`, say) loads
 //! the members and runs the protocol crate's PATCH engine on the whole group.
+//!
+//! Every change goes through the provisioning rules in the same transaction: a group's name
+//! decides whether it is a site group or held (`provision_group_inclusion`/`_exclusion`), and
+//! each membership the IdP adds or removes is applied to the site or only recorded
+//! (`provision_groups`/`deprovision_groups`); members whose IdP groups changed are re-evaluated.
 
 use std::collections::HashMap;
 
@@ -16,10 +21,12 @@ use workbench_scim::schema::{GROUP, GROUP_SCHEMA};
 use workbench_scim::{Resource, Rule, ScimError, Tolerances, patch, resource};
 
 use super::listing::{self, Listed};
+use super::provision::{self, Change, Interface, Target as HistoryTarget};
 use super::render::{self, parse_stored};
-use super::{Caller, Found, Site, SiteError, check_if_match};
+use super::{Caller, Found, Outcome, Site, SiteError, check_if_match};
+use crate::rules::{self, GroupDeleted, GroupStatus};
 use crate::secrets;
-use crate::store::groups::{self as rows, GroupRow, GroupWrite, MemberRow, NewMember};
+use crate::store::groups::{self as rows, GroupRow, GroupWrite, MemberRow, NewMember, Resolved};
 use crate::store::lower::Table;
 use crate::store::{Millis, StoreError, Unique};
 
@@ -74,30 +81,41 @@ fn member_refs(items: Value, tolerances: &mut Tolerances) -> Result<Vec<MemberRe
     Ok(refs)
 }
 
-/// Checks that every referenced member is a user or group of this provider.
+/// The members `refs` names, each checked to be a user or group of this provider, and whether
+/// group `seq` lists it already.
 async fn resolve(
     conn: &mut sqlx::SqliteConnection,
     provider: &str,
+    seq: i64,
     refs: &[MemberRef],
-) -> Result<Vec<NewMember>, SiteError> {
+) -> Result<Vec<(MemberRef, Resolved)>, SiteError> {
     let ids: Vec<&str> = refs.iter().map(|r| r.id.as_str()).collect();
-    let types: HashMap<String, String> = rows::resolve_members(conn, provider, &ids)
+    let mut found: HashMap<String, Resolved> = rows::resolve_members(conn, provider, seq, &ids)
         .await?
         .into_iter()
+        .map(|r| (r.id.clone(), r))
         .collect();
     refs.iter()
-        .map(|r| match types.get(&r.id) {
-            Some(kind) => Ok(NewMember {
-                member_id: r.id.clone(),
-                member_type: kind.clone(),
-                display: r.display.clone(),
-            }),
+        .map(|r| match found.remove(&r.id) {
+            Some(resolved) => Ok((r.clone(), resolved)),
             None => Err(SiteError::Scim(ScimError::InvalidValue(format!(
                 "members: '{}' is not the id of a User or Group provisioned by this SSO provider",
                 r.id
             )))),
         })
         .collect()
+}
+
+fn listed(r: &MemberRef, resolved: &Resolved) -> provision::Listed {
+    provision::Listed {
+        member: NewMember {
+            member_id: r.id.clone(),
+            member_type: resolved.kind.clone(),
+            display: r.display.clone(),
+        },
+        name: resolved.name.clone(),
+        status: resolved.status.clone(),
+    }
 }
 
 fn to_write(mut resource: Resource, id: &str, provider_id: &str) -> Result<GroupWrite, SiteError> {
@@ -123,47 +141,52 @@ fn to_write(mut resource: Resource, id: &str, provider_id: &str) -> Result<Group
     })
 }
 
-async fn name_taken(
+/// The `409` for a group name someone else holds.
+fn name_taken(holder: &GroupRow, name: &str, caller: &str) -> SiteError {
+    if holder.provider_id.as_deref() == Some(caller) && holder.managed {
+        return SiteError::Conflict(format!(
+            "displayName '{name}' is already taken by group {}",
+            holder.id
+        ));
+    }
+    let what = if holder.managed && holder.provider_id.is_some() {
+        "another SSO provider manages it"
+    } else {
+        "it is a local group"
+    };
+    SiteError::Conflict(format!(
+        "a group named '{name}' already exists on this site and is not managed by this SSO provider ({what}); SCIM does not adopt \
+         existing groups"
+    ))
+}
+
+async fn on_unique(
     conn: &mut sqlx::SqliteConnection,
+    error: StoreError,
     write: &GroupWrite,
     caller: &str,
 ) -> SiteError {
-    match rows::holder_of_name(&mut *conn, &write.display_name_key).await {
+    let is_name =
+        matches!(&error, StoreError::Database(e) if Unique::of(e) == Some(Unique::GroupName));
+    if !is_name {
+        return error.into();
+    }
+    match rows::by_name(&mut *conn, &write.display_name_key).await {
+        Ok(Some(holder)) => name_taken(&holder, &write.display_name, caller),
+        Ok(None) => error.into(),
         Err(e) => e.into(),
-        Ok(Some((id, Some(provider)))) if provider == caller => SiteError::Conflict(format!(
-            "displayName '{}' is already taken by group {id}",
-            write.display_name
-        )),
-        Ok(_) => SiteError::Conflict(format!(
-            "a group named '{}' already exists on this site and is not managed by this SSO \
-             provider; SCIM does not adopt existing groups",
-            write.display_name
-        )),
     }
 }
 
-fn conflict_or(error: StoreError) -> Result<(), StoreError> {
-    match &error {
-        StoreError::Database(e) if Unique::of(e) == Some(Unique::GroupName) => Ok(()),
-        _ => Err(error),
-    }
-}
-
-fn row_after_write(
-    seq: i64,
-    write: GroupWrite,
-    created_at: Millis,
-    updated_at: Millis,
-    version: i64,
-) -> GroupRow {
+fn row_after_write(row: GroupRow, write: GroupWrite, updated_at: Millis) -> GroupRow {
     GroupRow {
-        seq,
         id: write.id,
         provider_id: write.provider_id,
+        display_name: write.display_name,
         resource: write.resource,
-        created_at,
         updated_at,
-        version,
+        version: row.version + 1,
+        ..row
     }
 }
 
@@ -173,6 +196,7 @@ pub async fn create(
     caller: &Caller,
     body: Value,
     tolerances: &mut Tolerances,
+    outcome: &mut Outcome,
 ) -> Result<Found, SiteError> {
     let mut parsed = resource::parse(&GROUP, body, tolerances)?.resource;
     let refs = match parsed.remove("members") {
@@ -180,27 +204,68 @@ pub async fn create(
         None => Vec::new(),
     };
     let id = secrets::uuid();
-    let provider = caller.provider.id.clone();
-    let write = to_write(parsed, &id, &provider)?;
+    let provider = caller.provider.clone();
+    let write = to_write(parsed, &id, &provider.id)?;
     let now = site.now();
     let base = caller.base_url.clone();
-    site.store()
-        .write(move |conn| {
+    let (found, parts) = site
+        .store()
+        .write_or_rehearse(caller.dry_run, move |conn| {
             Box::pin(async move {
-                let seq = match rows::insert(&mut *conn, &write, now).await {
-                    Ok(seq) => seq,
-                    Err(e) => {
-                        conflict_or(e)?;
-                        return Err(name_taken(conn, &write, &provider).await);
-                    }
+                if let Some(holder) = rows::by_name(&mut *conn, &write.display_name_key).await? {
+                    return Err(name_taken(&holder, &write.display_name, &provider.id));
+                }
+                let mut change = Change::start(conn, Some(&provider), Interface::Scim, now).await?;
+                let name = write.display_name.clone();
+                let status = rules::evaluate_group(&change.options(), &name, &mut change.trace);
+                let (status_text, reason) = match &status {
+                    GroupStatus::Active => ("active", None),
+                    GroupStatus::Held(reason) => ("held", Some(reason.as_str())),
                 };
-                let members = resolve(conn, &provider, &refs).await?;
-                rows::add_members(conn, seq, &members, now).await?;
-                let row = row_after_write(seq, write, now, now, 1);
-                found(&mut *conn, &row, true, &base).await
+                let seq =
+                    match rows::insert(&mut *conn, &write, status_text, reason, true, now).await {
+                        Ok(seq) => seq,
+                        Err(e) => return Err(on_unique(conn, e, &write, &provider.id).await),
+                    };
+                let target = HistoryTarget::Group {
+                    id: &write.id,
+                    name: &name,
+                };
+                match &status {
+                    GroupStatus::Active => {
+                        change.record("group_created", target, format!("group {name} created"))
+                    }
+                    GroupStatus::Held(reason) => change.record(
+                        "group_held",
+                        target,
+                        format!("group {name} created, held: {reason}"),
+                    ),
+                }
+                let row = GroupRow {
+                    seq,
+                    id: write.id,
+                    provider_id: write.provider_id,
+                    display_name: write.display_name,
+                    resource: write.resource,
+                    created_at: now,
+                    updated_at: now,
+                    version: 1,
+                    status: status_text.to_owned(),
+                    held_reason: reason.map(str::to_owned),
+                    managed: true,
+                };
+                let members = resolve(conn, &provider.id, seq, &refs).await?;
+                let members: Vec<provision::Listed> =
+                    members.iter().map(|(r, m)| listed(r, m)).collect();
+                provision::members_listed(&mut change, conn, &row, &members).await?;
+                let found = found(&mut *conn, &row, true, &base).await?;
+                let parts = change.finish(conn).await?;
+                Ok::<_, SiteError>((found, parts))
             })
         })
-        .await
+        .await?;
+    outcome.absorb(parts);
+    Ok(found)
 }
 
 async fn visible<'e>(
@@ -210,7 +275,7 @@ async fn visible<'e>(
 ) -> Result<GroupRow, SiteError> {
     rows::get(db, id)
         .await?
-        .filter(|row| row.provider_id.as_deref() == Some(caller))
+        .filter(|row| row.provider_id.as_deref() == Some(caller) && row.managed)
         .ok_or_else(|| SiteError::NotFound(format!("Group {id} not found")))
 }
 
@@ -239,27 +304,159 @@ pub async fn get(
     found(site.store().reader(), &row, with_members, &caller.base_url).await
 }
 
-/// Writes `next` (without members) over `row` if it differs.
+/// Writes `next` (without members) over `row` if it differs; a new name is evaluated against
+/// the group filters, and the users the IdP lists in it are re-evaluated.
 async fn write_changed(
+    change: &mut Change<'_>,
     conn: &mut sqlx::SqliteConnection,
     row: GroupRow,
     next: Resource,
-    provider: &str,
-    now: Millis,
 ) -> Result<(GroupRow, bool), SiteError> {
-    let write = to_write(next, &row.id, provider)?;
+    let provider = change.provider.map(|p| p.id.clone()).unwrap_or_default();
+    let write = to_write(next, &row.id, &provider)?;
     if write.resource == row.resource {
         return Ok((row, false));
     }
-    if let Err(e) = rows::update(&mut *conn, row.seq, &write, now).await {
-        conflict_or(e)?;
-        return Err(name_taken(conn, &write, provider).await);
+    if let Err(e) = rows::update(&mut *conn, row.seq, &write, change.now).await {
+        return Err(on_unique(conn, e, &write, &provider).await);
     }
-    let version = row.version + 1;
-    Ok((
-        row_after_write(row.seq, write, row.created_at, now, version),
-        true,
-    ))
+    let renamed = write.display_name != row.display_name;
+    let old_name = row.display_name.clone();
+    let mut row = row_after_write(row, write, change.now);
+    if renamed {
+        let name = row.display_name.clone();
+        change.record(
+            "group_updated",
+            HistoryTarget::Group {
+                id: &row.id,
+                name: &name,
+            },
+            format!("group {old_name} renamed to {name}"),
+        );
+        let status = provision::reconcile_group(change, conn, &row, &name).await?;
+        (row.status, row.held_reason) = match status {
+            GroupStatus::Active => ("active".to_owned(), None),
+            GroupStatus::Held(reason) => ("held".to_owned(), Some(reason)),
+        };
+        let users = listed_users(conn, row.seq).await?;
+        let ids: Vec<&str> = users.iter().map(String::as_str).collect();
+        provision::reevaluate(change, conn, &ids).await?;
+    }
+    Ok((row, true))
+}
+
+/// The users the IdP lists in group `seq`.
+async fn listed_users(
+    conn: &mut sqlx::SqliteConnection,
+    seq: i64,
+) -> Result<Vec<String>, SiteError> {
+    Ok(rows::members(&mut *conn, seq)
+        .await?
+        .into_iter()
+        .filter(|m| m.member_type == "User")
+        .map(|m| m.member_id)
+        .collect())
+}
+
+/// The IdP adds `refs` to the group. Returns whether its member list changed.
+async fn add_members(
+    change: &mut Change<'_>,
+    conn: &mut sqlx::SqliteConnection,
+    row: &GroupRow,
+    refs: &[MemberRef],
+    tolerances: &mut Tolerances,
+) -> Result<bool, SiteError> {
+    let provider = change.provider.map(|p| p.id.clone()).unwrap_or_default();
+    let resolved = resolve(conn, &provider, row.seq, refs).await?;
+    let already = resolved.iter().filter(|(_, m)| m.listed).count();
+    if already > 0 {
+        tolerances.note(
+            Rule::DuplicateValueIgnored,
+            format!("{already} member(s) added were already members"),
+        );
+    }
+    let new: Vec<provision::Listed> = resolved
+        .iter()
+        .filter(|(_, m)| !m.listed)
+        .map(|(r, m)| listed(r, m))
+        .collect();
+    provision::members_listed(change, conn, row, &new).await
+}
+
+/// The IdP removes the members with `ids` from the group (ids it does not list are ignored).
+async fn remove_members(
+    change: &mut Change<'_>,
+    conn: &mut sqlx::SqliteConnection,
+    row: &GroupRow,
+    ids: &[&str],
+) -> Result<bool, SiteError> {
+    let provider = change.provider.map(|p| p.id.clone()).unwrap_or_default();
+    let named: Vec<(String, String)> = rows::resolve_members(conn, &provider, row.seq, ids)
+        .await?
+        .into_iter()
+        .filter(|m| m.listed)
+        .map(|m| (m.id, m.name))
+        .collect();
+    let known: std::collections::HashSet<&str> = named.iter().map(|(id, _)| id.as_str()).collect();
+    // Members that are no longer the provider's to see (a user it deleted) still leave the list.
+    let mut unnamed: Vec<(String, String)> = Vec::new();
+    if known.len() < ids.len() {
+        let listed: std::collections::HashSet<String> = rows::listed_ids(&mut *conn, row.seq)
+            .await?
+            .into_iter()
+            .collect();
+        unnamed = ids
+            .iter()
+            .filter(|id| !known.contains(**id) && listed.contains(**id))
+            .map(|id| ((*id).to_owned(), (*id).to_owned()))
+            .collect();
+    }
+    let all: Vec<(String, String)> = named.into_iter().chain(unnamed).collect();
+    provision::members_unlisted(change, conn, row, &all).await
+}
+
+/// The IdP's member list becomes `refs`. Returns whether it changed.
+async fn set_members(
+    change: &mut Change<'_>,
+    conn: &mut sqlx::SqliteConnection,
+    row: &GroupRow,
+    refs: &[MemberRef],
+) -> Result<bool, SiteError> {
+    let provider = change.provider.map(|p| p.id.clone()).unwrap_or_default();
+    let resolved = resolve(conn, &provider, row.seq, refs).await?;
+    let before = rows::members(&mut *conn, row.seq).await?;
+    let wanted: std::collections::HashSet<&str> = refs.iter().map(|r| r.id.as_str()).collect();
+    let gone: Vec<&str> = before
+        .iter()
+        .filter(|m| !wanted.contains(m.member_id.as_str()))
+        .map(|m| m.member_id.as_str())
+        .collect();
+    let mut changed = remove_members(change, conn, row, &gone).await?;
+    let displays: HashMap<&str, Option<&str>> = before
+        .iter()
+        .map(|m| (m.member_id.as_str(), m.display.as_deref()))
+        .collect();
+    let renamed: Vec<(&str, Option<&str>)> = resolved
+        .iter()
+        .filter(|(r, m)| {
+            m.listed
+                && displays
+                    .get(r.id.as_str())
+                    .is_some_and(|d| *d != r.display.as_deref())
+        })
+        .map(|(r, _)| (r.id.as_str(), r.display.as_deref()))
+        .collect();
+    if !renamed.is_empty() {
+        rows::set_displays(conn, row.seq, &renamed).await?;
+        changed = true;
+    }
+    let new: Vec<provision::Listed> = resolved
+        .iter()
+        .filter(|(_, m)| !m.listed)
+        .map(|(r, m)| listed(r, m))
+        .collect();
+    changed |= provision::members_listed(change, conn, row, &new).await?;
+    Ok(changed)
 }
 
 /// `PUT /Groups/{id}`: attributes and the member list are replaced.
@@ -270,6 +467,7 @@ pub async fn replace(
     body: Value,
     if_match: Option<String>,
     tolerances: &mut Tolerances,
+    outcome: &mut Outcome,
 ) -> Result<Found, SiteError> {
     let mut parsed = resource::parse(&GROUP, body, tolerances)?;
     let refs = match parsed.resource.remove("members") {
@@ -277,45 +475,33 @@ pub async fn replace(
         None => Vec::new(),
     };
     let (provider, id, base) = (
-        caller.provider.id.clone(),
+        caller.provider.clone(),
         id.to_owned(),
         caller.base_url.clone(),
     );
     let now = site.now();
-    site.store()
-        .write(move |conn| {
+    let (found, parts) = site
+        .store()
+        .write_or_rehearse(caller.dry_run, move |conn| {
             Box::pin(async move {
-                let row = visible(&mut *conn, &provider, &id).await?;
+                let row = visible(&mut *conn, &provider.id, &id).await?;
                 check_if_match(if_match.as_deref(), row.version)?;
+                let mut change = Change::start(conn, Some(&provider), Interface::Scim, now).await?;
                 let existing = Resource::from_canonical(&GROUP, parse_stored(&row.resource)?);
                 let next = resource::replace(&existing, parsed)?;
-                let (mut row, changed) =
-                    write_changed(&mut *conn, row, next, &provider, now).await?;
-                let members = resolve(&mut *conn, &provider, &refs).await?;
-                let before = rows::members(&mut *conn, row.seq).await?;
-                if !same_members(&before, &members) {
-                    rows::clear_members(&mut *conn, row.seq).await?;
-                    rows::add_members(&mut *conn, row.seq, &members, now).await?;
-                    if !changed {
-                        rows::touch(&mut *conn, row.seq, now).await?;
-                        (row.version, row.updated_at) = (row.version + 1, now);
-                    }
+                let (mut row, changed) = write_changed(&mut change, conn, row, next).await?;
+                if set_members(&mut change, conn, &row, &refs).await? && !changed {
+                    rows::touch(&mut *conn, row.seq, now).await?;
+                    (row.version, row.updated_at) = (row.version + 1, now);
                 }
-                found(&mut *conn, &row, true, &base).await
+                let found = found(&mut *conn, &row, true, &base).await?;
+                let parts = change.finish(conn).await?;
+                Ok::<_, SiteError>((found, parts))
             })
         })
-        .await
-}
-
-fn same_members(before: &[MemberRow], after: &[NewMember]) -> bool {
-    before.len() == after.len()
-        && after.iter().all(|m| {
-            before.iter().any(|b| {
-                b.member_id == m.member_id
-                    && b.display == m.display
-                    && b.member_type == m.member_type
-            })
-        })
+        .await?;
+    outcome.absorb(parts);
+    Ok(found)
 }
 
 /// One change to the member rows.
@@ -427,6 +613,7 @@ fn filtered_ids(filter: &Expr) -> Option<Vec<String>> {
 }
 
 /// `PATCH /Groups/{id}`.
+#[allow(clippy::too_many_arguments)]
 pub async fn patch(
     site: &Site,
     caller: &Caller,
@@ -435,76 +622,78 @@ pub async fn patch(
     if_match: Option<String>,
     want: Want,
     tolerances: &mut Tolerances,
+    outcome: &mut Outcome,
 ) -> Result<Option<Found>, SiteError> {
     let operations = patch::parse_request(body, &GROUP, tolerances)?;
     let split = split_member_ops(operations.clone(), tolerances);
     let (provider, id, base) = (
-        caller.provider.id.clone(),
+        caller.provider.clone(),
         id.to_owned(),
         caller.base_url.clone(),
     );
     let now = site.now();
     let mut job_tolerances = std::mem::take(tolerances);
-    let (found, job_tolerances) = site
+    let (found, parts, job_tolerances) = site
         .store()
-        .write(move |conn| {
+        .write_or_rehearse(caller.dry_run, move |conn| {
             Box::pin(async move {
-                let row = visible(&mut *conn, &provider, &id).await?;
+                let row = visible(&mut *conn, &provider.id, &id).await?;
                 check_if_match(if_match.as_deref(), row.version)?;
+                let mut change = Change::start(conn, Some(&provider), Interface::Scim, now).await?;
                 let mut existing = Resource::from_canonical(&GROUP, parse_stored(&row.resource)?);
                 // The stored JSON has no id; with it, an echoed `id` (Okta's group push) is unchanged.
                 existing.set_id(row.id.clone());
-                let row = match split {
+                let (mut row, changed, members_changed) = match split {
                     Some((others, steps)) => {
-                        let (mut row, changed) = if others.is_empty() {
+                        let (row, changed) = if others.is_empty() {
                             (row, false)
                         } else {
                             let patched = patch::apply(&existing, &others, &mut job_tolerances)?;
-                            write_changed(&mut *conn, row, patched.resource, &provider, now).await?
+                            write_changed(&mut change, conn, row, patched.resource).await?
                         };
                         let members_changed =
-                            apply_steps(conn, &provider, row.seq, steps, now, &mut job_tolerances)
+                            apply_steps(&mut change, conn, &row, steps, &mut job_tolerances)
                                 .await?;
-                        if members_changed && !changed {
-                            rows::touch(&mut *conn, row.seq, now).await?;
-                            (row.version, row.updated_at) = (row.version + 1, now);
-                        }
-                        row
+                        (row, changed, members_changed)
                     }
                     None => {
                         whole_group_patch(
+                            &mut change,
                             conn,
                             row,
                             existing,
                             &operations,
-                            &provider,
-                            now,
                             &mut job_tolerances,
                         )
                         .await?
                     }
                 };
+                if members_changed && !changed {
+                    rows::touch(&mut *conn, row.seq, now).await?;
+                    (row.version, row.updated_at) = (row.version + 1, now);
+                }
                 let found = match want {
                     Want::Nothing => None,
                     Want::Resource { members } => {
                         Some(found(&mut *conn, &row, members, &base).await?)
                     }
                 };
-                Ok::<_, SiteError>((found, job_tolerances))
+                let parts = change.finish(conn).await?;
+                Ok::<_, SiteError>((found, parts, job_tolerances))
             })
         })
         .await?;
     *tolerances = job_tolerances;
+    outcome.absorb(parts);
     Ok(found)
 }
 
-/// Applies member steps as row changes; returns whether any membership changed.
+/// Applies member steps; returns whether the IdP's member list changed.
 async fn apply_steps(
+    change: &mut Change<'_>,
     conn: &mut sqlx::SqliteConnection,
-    provider: &str,
-    seq: i64,
+    row: &GroupRow,
     steps: Vec<MemberStep>,
-    now: Millis,
     tolerances: &mut Tolerances,
 ) -> Result<bool, SiteError> {
     let mut changed = false;
@@ -514,58 +703,37 @@ async fn apply_steps(
             }
             MemberStep::Add(items) => {
                 let refs = member_refs(items, tolerances)?;
-                let listed: Vec<(String, Option<String>)> = refs
-                    .iter()
-                    .map(|r| (r.id.clone(), r.display.clone()))
-                    .collect();
-                let added = rows::add_known_members(conn, seq, provider, &listed, now)
-                    .await?
-                    .len() as u64;
-                if added < refs.len() as u64 {
-                    // Members already, or not the provider's: the latter is an error (and the
-                    // savepoint undoes what was added).
-                    resolve(conn, provider, &refs).await?;
-                }
-                let already = refs.len() as u64 - added;
-                if already > 0 {
-                    tolerances.note(
-                        Rule::DuplicateValueIgnored,
-                        format!("{already} member(s) added were already members"),
-                    );
-                }
-                changed |= added > 0;
+                changed |= add_members(change, conn, row, &refs, tolerances).await?;
             }
             MemberStep::Replace(items) => {
                 let refs = member_refs(items, tolerances)?;
-                let members = resolve(conn, provider, &refs).await?;
-                let before = rows::members(&mut *conn, seq).await?;
-                if !same_members(&before, &members) {
-                    rows::clear_members(&mut *conn, seq).await?;
-                    rows::add_members(conn, seq, &members, now).await?;
-                    changed = true;
-                }
+                changed |= set_members(change, conn, row, &refs).await?;
             }
             MemberStep::Remove(ids) => {
                 let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-                changed |= rows::remove_members(conn, seq, &ids).await? > 0;
+                changed |= remove_members(change, conn, row, &ids).await?;
             }
-            MemberStep::Clear => changed |= rows::clear_members(&mut *conn, seq).await? > 0,
+            MemberStep::Clear => {
+                let ids = rows::listed_ids(&mut *conn, row.seq).await?;
+                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                changed |= remove_members(change, conn, row, &ids).await?;
+            }
         }
     }
     Ok(changed)
 }
 
 /// The general path: the group with all its members through the PATCH engine, then the member
-/// rows rewritten if the list changed.
+/// list set to the result. Returns the row, whether its attributes changed, and whether its
+/// members did.
 async fn whole_group_patch(
+    change: &mut Change<'_>,
     conn: &mut sqlx::SqliteConnection,
     row: GroupRow,
     mut existing: Resource,
     operations: &[Operation],
-    provider: &str,
-    now: Millis,
     tolerances: &mut Tolerances,
-) -> Result<GroupRow, SiteError> {
+) -> Result<(GroupRow, bool, bool), SiteError> {
     let before = rows::members(&mut *conn, row.seq).await?;
     let items: Vec<Value> = before
         .iter()
@@ -587,40 +755,64 @@ async fn whole_group_patch(
         Some(items) => member_refs(items, tolerances)?,
         None => Vec::new(),
     };
-    let (mut row, changed) = write_changed(&mut *conn, row, patched, provider, now).await?;
-    let members = resolve(conn, provider, &after).await?;
-    if !same_members(&before, &members) {
-        rows::clear_members(&mut *conn, row.seq).await?;
-        rows::add_members(conn, row.seq, &members, now).await?;
-        if !changed {
-            rows::touch(&mut *conn, row.seq, now).await?;
-            (row.version, row.updated_at) = (row.version + 1, now);
-        }
-    }
-    Ok(row)
+    let (row, changed) = write_changed(change, conn, row, patched).await?;
+    let members_changed = set_members(change, conn, &row, &after).await?;
+    Ok((row, changed, members_changed))
 }
 
-/// `DELETE /Groups/{id}`.
+/// `DELETE /Groups/{id}`: `deprovision_groups` decides whether the site group goes too.
 pub async fn delete(
     site: &Site,
     caller: &Caller,
     id: &str,
     if_match: Option<String>,
+    outcome: &mut Outcome,
 ) -> Result<(), SiteError> {
-    let (provider, id) = (caller.provider.id.clone(), id.to_owned());
+    let (provider, id) = (caller.provider.clone(), id.to_owned());
     let now = site.now();
-    site.store()
-        .write(move |conn| {
+    let parts = site
+        .store()
+        .write_or_rehearse(caller.dry_run, move |conn| {
             Box::pin(async move {
-                let row = visible(&mut *conn, &provider, &id).await?;
+                let row = visible(&mut *conn, &provider.id, &id).await?;
                 check_if_match(if_match.as_deref(), row.version)?;
+                let mut change = Change::start(conn, Some(&provider), Interface::Scim, now).await?;
+                let name = row.display_name.clone();
+                let target = HistoryTarget::Group {
+                    id: &row.id,
+                    name: &name,
+                };
+                let users = listed_users(conn, row.seq).await?;
                 // Groups that listed it change too (their members do): new version, new time.
-                crate::store::groups::touch_containing(&mut *conn, &row.id, now).await?;
-                rows::delete(&mut *conn, row.seq).await?;
-                Ok(())
+                rows::touch_containing(&mut *conn, &row.id, now).await?;
+                match rules::group_deleted(&change.options(), &name, &mut change.trace) {
+                    GroupDeleted::Delete => {
+                        rows::delete(&mut *conn, row.seq).await?;
+                        change.record("group_deleted", target, format!("group {name} deleted"));
+                    }
+                    GroupDeleted::EndManagement => {
+                        rows::unlist_all(conn, row.seq).await?;
+                        rows::unlist_member(&mut *conn, &row.id).await?;
+                        rows::end_management(&mut *conn, row.seq).await?;
+                        change.record(
+                            "group_unlinked",
+                            target,
+                            format!(
+                                "group {name} is no longer managed by {}; kept as a local group",
+                                provider.name
+                            ),
+                        );
+                    }
+                }
+                let ids: Vec<&str> = users.iter().map(String::as_str).collect();
+                provision::reevaluate(&mut change, conn, &ids).await?;
+                let parts = change.finish(conn).await?;
+                Ok::<_, SiteError>(parts)
             })
         })
-        .await
+        .await?;
+    outcome.absorb(parts);
+    Ok(())
 }
 
 /// `GET /Groups` and `POST /Groups/.search`.

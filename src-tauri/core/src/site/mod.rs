@@ -9,11 +9,14 @@ pub mod listing;
 pub mod options;
 mod positions;
 pub mod providers;
+pub mod provision;
 mod render;
 pub mod search;
 pub mod users;
 
 use crate::clock::SharedClock;
+use crate::rules;
+use crate::store::history::NewHistory;
 use crate::store::{Millis, Store, StoreError};
 use workbench_scim::ScimError;
 
@@ -52,9 +55,26 @@ impl Site {
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub provider: Provider,
+    /// A dry run: the request is decided and answered as usual, and nothing is kept.
+    pub dry_run: bool,
     /// The SCIM base URL the client used, without a trailing slash
     /// (`https://abc.ngrok.app/api/scim`).
     pub base_url: String,
+}
+
+/// What the rules decided for one change: the trace, and the account changes made (or, in a
+/// dry run, that would have been made) as history entries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub trace: rules::Trace,
+    pub changes: Vec<NewHistory>,
+}
+
+impl Outcome {
+    fn absorb(&mut self, (trace, changes): (rules::Trace, Vec<NewHistory>)) {
+        self.trace.extend(trace);
+        self.changes.extend(changes);
+    }
 }
 
 /// A resource as stored now: its full representation (JSON text, with `id` and `meta`), its
@@ -96,6 +116,9 @@ pub enum SiteError {
     Invalid(String),
     #[error("{0}")]
     Unauthorized(String),
+    /// The site's settings do not allow this (manual management off).
+    #[error("{0}")]
+    Forbidden(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -111,6 +134,7 @@ impl SiteError {
             SiteError::PreconditionFailed(d) => ScimError::PreconditionFailed(d),
             SiteError::Invalid(d) => ScimError::InvalidValue(d),
             SiteError::Unauthorized(d) => ScimError::Unauthorized(d),
+            SiteError::Forbidden(d) => ScimError::Forbidden(d),
             SiteError::Store(e) => {
                 tracing::error!(error = %e, "store failure while serving a SCIM request");
                 ScimError::Internal(

@@ -62,25 +62,97 @@ impl Default for ProviderOptions {
 
 /// Every option, by name, with its kind and the seed's label: the table of SPEC.md.
 pub const FIELDS: &[(&str, Kind, &str)] = &[
-    ("provision_users", Kind::Bool, "automatically provision users on first login"),
-    ("deprovision_users", Kind::Bool, "automatically de-provision users"),
-    ("deprovision_behavior", Kind::Deprovision, "method used for de-provisioning users (disable, delete)"),
-    ("provision_groups", Kind::Bool, "automatically provision group memberships"),
-    ("deprovision_groups", Kind::Bool, "automatically de-provision group memberships"),
+    (
+        "provision_users",
+        Kind::Bool,
+        "automatically provision users on first login",
+    ),
+    (
+        "deprovision_users",
+        Kind::Bool,
+        "automatically de-provision users",
+    ),
+    (
+        "deprovision_behavior",
+        Kind::Deprovision,
+        "method used for de-provisioning users (disable, delete)",
+    ),
+    (
+        "provision_groups",
+        Kind::Bool,
+        "automatically provision group memberships",
+    ),
+    (
+        "deprovision_groups",
+        Kind::Bool,
+        "automatically de-provision group memberships",
+    ),
     ("provision_company", Kind::Text, "provision company"),
-    ("provision_group_default", Kind::List, "default groups on first login"),
-    ("provision_group_required", Kind::List, "only provision users in these groups"),
-    ("provision_group_inclusion", Kind::List, "only provision these groups"),
-    ("provision_group_exclusion", Kind::List, "exclude these groups from provisioning"),
-    ("provision_site_admin_groups", Kind::List, "provision users in these groups to be site admins"),
-    ("provision_readonly_site_admin_groups", Kind::List, "provision users in these groups to be read-only site admins"),
-    ("provision_group_admin_groups", Kind::List, "provision users in these groups to be group admins"),
-    ("provision_email_signup_groups", Kind::List, "provision users in these groups to manage their password via the site"),
-    ("provision_require_2fa", Kind::TwoFactor, "provision users with 2FA (use_system_setting, always_require, never_require)"),
-    ("provision_dav_permission", Kind::Bool, "auto-provisioned users get WebDAV permission"),
-    ("provision_ftp_permission", Kind::Bool, "auto-provisioned users get FTP(S) permission"),
-    ("provision_sftp_permission", Kind::Bool, "auto-provisioned users get SFTP permission"),
-    ("provision_time_zone", Kind::Text, "default time zone for auto-provisioned users (blank: the site's)"),
+    (
+        "provision_group_default",
+        Kind::List,
+        "default groups on first login",
+    ),
+    (
+        "provision_group_required",
+        Kind::List,
+        "only provision users in these groups",
+    ),
+    (
+        "provision_group_inclusion",
+        Kind::List,
+        "only provision these groups",
+    ),
+    (
+        "provision_group_exclusion",
+        Kind::List,
+        "exclude these groups from provisioning",
+    ),
+    (
+        "provision_site_admin_groups",
+        Kind::List,
+        "provision users in these groups to be site admins",
+    ),
+    (
+        "provision_readonly_site_admin_groups",
+        Kind::List,
+        "provision users in these groups to be read-only site admins",
+    ),
+    (
+        "provision_group_admin_groups",
+        Kind::List,
+        "provision users in these groups to be group admins",
+    ),
+    (
+        "provision_email_signup_groups",
+        Kind::List,
+        "provision users in these groups to manage their password via the site",
+    ),
+    (
+        "provision_require_2fa",
+        Kind::TwoFactor,
+        "provision users with 2FA (use_system_setting, always_require, never_require)",
+    ),
+    (
+        "provision_dav_permission",
+        Kind::Bool,
+        "auto-provisioned users get WebDAV permission",
+    ),
+    (
+        "provision_ftp_permission",
+        Kind::Bool,
+        "auto-provisioned users get FTP(S) permission",
+    ),
+    (
+        "provision_sftp_permission",
+        Kind::Bool,
+        "auto-provisioned users get SFTP permission",
+    ),
+    (
+        "provision_time_zone",
+        Kind::Text,
+        "default time zone for auto-provisioned users (blank: the site's)",
+    ),
 ];
 
 /// What values an option takes.
@@ -94,13 +166,19 @@ pub enum Kind {
 }
 
 /// The group filters Entra ID cannot feed (it sends no group memberships on users).
-const GROUP_FILTERS: [&str; 3] = ["provision_group_required", "provision_group_inclusion", "provision_group_exclusion"];
+const GROUP_FILTERS: [&str; 3] = [
+    "provision_group_required",
+    "provision_group_inclusion",
+    "provision_group_exclusion",
+];
 
 fn parse_bool(field: &str, value: &str) -> Result<bool, SiteError> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => Err(SiteError::Invalid(format!("{field} must be true or false, not \"{value}\""))),
+        _ => Err(SiteError::Invalid(format!(
+            "{field} must be true or false, not \"{value}\""
+        ))),
     }
 }
 
@@ -115,7 +193,9 @@ impl ProviderOptions {
             "deprovision_groups" => self.deprovision_groups = parse_bool(field, value)?,
             "provision_dav_permission" => self.provision_dav_permission = parse_bool(field, value)?,
             "provision_ftp_permission" => self.provision_ftp_permission = parse_bool(field, value)?,
-            "provision_sftp_permission" => self.provision_sftp_permission = parse_bool(field, value)?,
+            "provision_sftp_permission" => {
+                self.provision_sftp_permission = parse_bool(field, value)?
+            }
             "deprovision_behavior" => {
                 self.deprovision_behavior = DeprovisionBehavior::parse(value).ok_or_else(|| {
                     SiteError::Invalid(format!(
@@ -126,7 +206,10 @@ impl ProviderOptions {
             }
             "provision_require_2fa" => {
                 self.provision_require_2fa = TwoFactor::parse(value).ok_or_else(|| {
-                    SiteError::Invalid(format!("provision_require_2fa must be one of {}, not \"{value}\"", TwoFactor::choices()))
+                    SiteError::Invalid(format!(
+                        "provision_require_2fa must be one of {}, not \"{value}\"",
+                        TwoFactor::choices()
+                    ))
                 })?;
             }
             "provision_company" => self.provision_company = text(),
@@ -136,7 +219,9 @@ impl ProviderOptions {
             "provision_group_inclusion" => self.provision_group_inclusion = text(),
             "provision_group_exclusion" => self.provision_group_exclusion = text(),
             "provision_site_admin_groups" => self.provision_site_admin_groups = text(),
-            "provision_readonly_site_admin_groups" => self.provision_readonly_site_admin_groups = text(),
+            "provision_readonly_site_admin_groups" => {
+                self.provision_readonly_site_admin_groups = text()
+            }
             "provision_group_admin_groups" => self.provision_group_admin_groups = text(),
             "provision_email_signup_groups" => self.provision_email_signup_groups = text(),
             other => return Err(unknown(other)),
@@ -151,14 +236,27 @@ impl ProviderOptions {
             ("provision_group_required", &self.provision_group_required),
             ("provision_group_inclusion", &self.provision_group_inclusion),
             ("provision_group_exclusion", &self.provision_group_exclusion),
-            ("provision_site_admin_groups", &self.provision_site_admin_groups),
-            ("provision_readonly_site_admin_groups", &self.provision_readonly_site_admin_groups),
-            ("provision_group_admin_groups", &self.provision_group_admin_groups),
-            ("provision_email_signup_groups", &self.provision_email_signup_groups),
+            (
+                "provision_site_admin_groups",
+                &self.provision_site_admin_groups,
+            ),
+            (
+                "provision_readonly_site_admin_groups",
+                &self.provision_readonly_site_admin_groups,
+            ),
+            (
+                "provision_group_admin_groups",
+                &self.provision_group_admin_groups,
+            ),
+            (
+                "provision_email_signup_groups",
+                &self.provision_email_signup_groups,
+            ),
         ];
         let mut parsed = Vec::with_capacity(lists.len());
         for (field, text) in lists {
-            let list = Patterns::parse(text).map_err(|e| SiteError::Invalid(format!("{field}: {e}")))?;
+            let list =
+                Patterns::parse(text).map_err(|e| SiteError::Invalid(format!("{field}: {e}")))?;
             if kind == ProviderKind::EntraId && GROUP_FILTERS.contains(&field) && !list.is_empty() {
                 return Err(SiteError::Invalid(format!(
                     "{field} cannot be used with an Entra ID provider: Entra ID does not send group \
@@ -168,8 +266,12 @@ impl ProviderOptions {
             }
             parsed.push(list);
         }
-        if self.provision_time_zone.chars().any(char::is_control) || self.provision_company.chars().any(char::is_control) {
-            return Err(SiteError::Invalid("provision_company and provision_time_zone are single lines of text".into()));
+        if self.provision_time_zone.chars().any(char::is_control)
+            || self.provision_company.chars().any(char::is_control)
+        {
+            return Err(SiteError::Invalid(
+                "provision_company and provision_time_zone are single lines of text".into(),
+            ));
         }
         let mut parsed = parsed.into_iter();
         let mut next = || parsed.next().unwrap_or_default();
@@ -203,7 +305,8 @@ impl ProviderOptions {
 
     /// From the stored form; missing fields take their defaults.
     pub fn from_json(text: &str) -> Result<ProviderOptions, SiteError> {
-        serde_json::from_str(text).map_err(|e| SiteError::Invalid(format!("stored provider options are not valid: {e}")))
+        serde_json::from_str(text)
+            .map_err(|e| SiteError::Invalid(format!("stored provider options are not valid: {e}")))
     }
 }
 
@@ -211,7 +314,10 @@ impl ProviderOptions {
 pub fn unknown(field: &str) -> SiteError {
     let mut names: Vec<&str> = vec!["name", "kind", "scim_authentication_method"];
     names.extend(FIELDS.iter().map(|(name, _, _)| *name));
-    SiteError::Invalid(format!("unknown provider field '{field}'; the fields are: {}", names.join(", ")))
+    SiteError::Invalid(format!(
+        "unknown provider field '{field}'; the fields are: {}",
+        names.join(", ")
+    ))
 }
 
 #[cfg(test)]
@@ -233,8 +339,14 @@ mod tests {
         }
         let json: serde_json::Value = serde_json::from_str(&options.to_json()).unwrap();
         assert_eq!(json.as_object().unwrap().len(), FIELDS.len());
-        assert_eq!(ProviderOptions::from_json(&options.to_json()).unwrap(), options);
-        assert_eq!(ProviderOptions::from_json("{}").unwrap(), ProviderOptions::default());
+        assert_eq!(
+            ProviderOptions::from_json(&options.to_json()).unwrap(),
+            options
+        );
+        assert_eq!(
+            ProviderOptions::from_json("{}").unwrap(),
+            ProviderOptions::default()
+        );
     }
 
     #[test]
@@ -243,25 +355,49 @@ mod tests {
         for (field, value, says) in [
             ("provision_users", "yes", "must be true or false"),
             ("deprovision_behavior", "archive", "one of disable, delete"),
-            ("provision_require_2fa", "sometimes", "one of use_system_setting"),
-            ("provision_colour", "blue", "unknown provider field 'provision_colour'"),
+            (
+                "provision_require_2fa",
+                "sometimes",
+                "one of use_system_setting",
+            ),
+            (
+                "provision_colour",
+                "blue",
+                "unknown provider field 'provision_colour'",
+            ),
         ] {
             let error = options.set(field, value).unwrap_err().to_string();
             assert!(error.contains(says), "{field}: {error}");
         }
-        options.set("provision_site_admin_groups", "Admins,,Owners").unwrap();
-        let error = options.validate(ProviderKind::Okta).unwrap_err().to_string();
-        assert!(error.starts_with("provision_site_admin_groups: entry 2"), "{error}");
+        options
+            .set("provision_site_admin_groups", "Admins,,Owners")
+            .unwrap();
+        let error = options
+            .validate(ProviderKind::Okta)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("provision_site_admin_groups: entry 2"),
+            "{error}"
+        );
     }
 
     #[test]
     fn entra_refuses_group_filters_but_not_role_mapping() {
         let mut options = ProviderOptions::default();
-        options.set("provision_site_admin_groups", "Admins").unwrap();
+        options
+            .set("provision_site_admin_groups", "Admins")
+            .unwrap();
         assert!(options.validate(ProviderKind::EntraId).is_ok());
         options.set("provision_group_inclusion", "Eng*").unwrap();
-        let error = options.validate(ProviderKind::EntraId).unwrap_err().to_string();
-        assert!(error.contains("cannot be used with an Entra ID provider"), "{error}");
+        let error = options
+            .validate(ProviderKind::EntraId)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("cannot be used with an Entra ID provider"),
+            "{error}"
+        );
         assert!(options.validate(ProviderKind::Okta).is_ok());
     }
 }

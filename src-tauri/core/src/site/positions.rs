@@ -81,6 +81,14 @@ impl Positions {
         self.record(provider, Change::Removed(seq));
     }
 
+    /// Drops what is known of the provider's users (a user came back, or the set changed in a
+    /// way the set operations cannot express): the next page rebuilds it.
+    pub fn forget(&self, provider: &str) {
+        if let Ok(mut providers) = self.providers.lock() {
+            providers.remove(provider);
+        }
+    }
+
     fn record(&self, provider: &str, change: Change) {
         let Ok(mut providers) = self.providers.lock() else {
             return;

@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use super::credentials::{self, Issued};
-use super::{Site, SiteError};
 use super::options::ProviderOptions;
+use super::{Site, SiteError};
 use crate::rules;
 use crate::secrets;
 use crate::store::{Millis, providers as rows};

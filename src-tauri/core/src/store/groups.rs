@@ -1,4 +1,6 @@
-//! The `groups` and `group_members` tables. Members are rows, so changing one membership of a
+//! The `groups` and `group_members` tables. A group row is a site group and, when `managed`,
+//! its provider's SCIM group. Members are rows that carry both views: `scim` (the IdP lists the
+//! member) and `site` (it is a member on the site), plus `admin`. Changing one membership of a
 //! 50,000-member group touches one row, and `members[value eq "…"]` is a primary-key lookup.
 
 use sqlx::{Executor, FromRow, Sqlite};
@@ -13,13 +15,17 @@ pub struct GroupRow {
     pub seq: i64,
     pub id: String,
     pub provider_id: Option<String>,
+    pub display_name: String,
     pub resource: String,
     pub created_at: Millis,
     pub updated_at: Millis,
     pub version: i64,
+    pub status: String,
+    pub held_reason: Option<String>,
+    pub managed: bool,
 }
 
-/// Everything written for a group; `display_name_key` is case-folded.
+/// Everything written for a group's SCIM side; `display_name_key` is case-folded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupWrite {
     pub id: String,
@@ -31,12 +37,23 @@ pub struct GroupWrite {
     pub folded: String,
 }
 
-/// One membership as rendered: the member's id, type, and the display name the IdP sent.
+/// One member as the IdP lists it: id, type, and the display name the IdP sent.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct MemberRow {
     pub member_id: String,
     pub member_type: String,
     pub display: Option<String>,
+}
+
+/// A membership as the site shows it.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct SiteMemberRow {
+    pub group_seq: i64,
+    pub member_id: String,
+    pub member_type: String,
+    pub scim: bool,
+    pub site: bool,
+    pub admin: bool,
 }
 
 /// A membership to write.
@@ -47,18 +64,23 @@ pub struct NewMember {
     pub display: Option<String>,
 }
 
-const COLUMNS: &str =
-    "r.seq, r.id, r.provider_id, r.resource, r.created_at, r.updated_at, r.version";
+const COLUMNS: &str = "r.seq, r.id, r.provider_id, r.display_name, r.resource, r.created_at, r.updated_at, r.version, r.status, r.held_reason, r.managed";
+
+/// The groups a provider's SCIM endpoint sees.
+const VISIBLE: &str = "r.provider_id = ? AND r.managed = 1";
 
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     group: &GroupWrite,
+    status: &str,
+    held_reason: Option<&str>,
+    managed: bool,
     now: Millis,
 ) -> Result<i64, StoreError> {
     let seq: i64 = sqlx::query_scalar(
         "INSERT INTO groups (id, provider_id, display_name, display_name_key, external_id, resource,
-                             folded, created_at, updated_at, version)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING seq",
+                             folded, created_at, updated_at, version, status, held_reason, managed)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) RETURNING seq",
     )
     .bind(&group.id)
     .bind(&group.provider_id)
@@ -69,6 +91,9 @@ pub async fn insert<'e>(
     .bind(&group.folded)
     .bind(now)
     .bind(now)
+    .bind(status)
+    .bind(held_reason)
+    .bind(managed)
     .fetch_one(db)
     .await?;
     Ok(seq)
@@ -98,6 +123,34 @@ pub async fn update<'e>(
     Ok(())
 }
 
+/// Sets a group's site status (`active` or `held` with a reason).
+pub async fn set_status<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    seq: i64,
+    status: &str,
+    held_reason: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE groups SET status = ?, held_reason = ? WHERE seq = ?")
+        .bind(status)
+        .bind(held_reason)
+        .bind(seq)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Detaches a group from its provider: it stays as a local group.
+pub async fn end_management<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    seq: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE groups SET managed = 0, provider_id = NULL WHERE seq = ?")
+        .bind(seq)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Marks a group changed (its members changed) without rewriting it.
 pub async fn touch<'e>(
     db: impl Executor<'e, Database = Sqlite>,
@@ -112,7 +165,7 @@ pub async fn touch<'e>(
     Ok(())
 }
 
-/// Marks every group that has `member_id` as a member changed (before the member goes).
+/// Marks every group that lists `member_id` (IdP side) changed, before the member goes.
 pub async fn touch_containing<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     member_id: &str,
@@ -120,7 +173,7 @@ pub async fn touch_containing<'e>(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE groups SET updated_at = ?, version = version + 1
-         WHERE seq IN (SELECT group_seq FROM group_members WHERE member_id = ?)",
+         WHERE seq IN (SELECT group_seq FROM group_members WHERE member_id = ? AND scim = 1)",
     )
     .bind(now)
     .bind(member_id)
@@ -137,17 +190,24 @@ pub async fn get<'e>(
     Ok(sqlx::query_as(&sql).bind(id).fetch_optional(db).await?)
 }
 
-/// Who holds a group name (folded): the group's id and managing provider.
-pub async fn holder_of_name<'e>(
+pub async fn get_by_seq<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    seq: i64,
+) -> Result<Option<GroupRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM groups r WHERE r.seq = ?");
+    Ok(sqlx::query_as(&sql).bind(seq).fetch_optional(db).await?)
+}
+
+/// The group with this name (folded), if any.
+pub async fn by_name<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     display_name_key: &str,
-) -> Result<Option<(String, Option<String>)>, StoreError> {
-    Ok(
-        sqlx::query_as("SELECT id, provider_id FROM groups WHERE display_name_key = ?")
-            .bind(display_name_key)
-            .fetch_optional(db)
-            .await?,
-    )
+) -> Result<Option<GroupRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM groups r WHERE r.display_name_key = ?");
+    Ok(sqlx::query_as(&sql)
+        .bind(display_name_key)
+        .fetch_optional(db)
+        .await?)
 }
 
 pub async fn delete<'e>(
@@ -161,13 +221,27 @@ pub async fn delete<'e>(
     Ok(())
 }
 
-/// The members of group `seq`, in a stable order.
+/// The members the IdP lists for group `seq`, in a stable order.
 pub async fn members<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     seq: i64,
 ) -> Result<Vec<MemberRow>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT member_id, member_type, display FROM group_members
+         WHERE group_seq = ? AND scim = 1 ORDER BY member_id",
+    )
+    .bind(seq)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Every membership row of group `seq` (both views).
+pub async fn site_members<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    seq: i64,
+) -> Result<Vec<SiteMemberRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT group_seq, member_id, member_type, scim, site, admin FROM group_members
          WHERE group_seq = ? ORDER BY member_id",
     )
     .bind(seq)
@@ -175,81 +249,239 @@ pub async fn members<'e>(
     .await?)
 }
 
-/// Adds memberships that are not there yet; returns how many were new.
-pub async fn add_members(
+/// Every membership row of member `member_id` (both views).
+pub async fn memberships_of<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    member_id: &str,
+) -> Result<Vec<SiteMemberRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT group_seq, member_id, member_type, scim, site, admin FROM group_members
+         WHERE member_id = ? ORDER BY group_seq",
+    )
+    .bind(member_id)
+    .fetch_all(db)
+    .await?)
+}
+
+/// The IdP lists `members` in group `seq`: rows that were not listed become listed, with
+/// `site` set for those in `on_site`. Returns the ids newly listed by the IdP.
+pub async fn add_listed(
     db: &mut sqlx::SqliteConnection,
     seq: i64,
     members: &[NewMember],
+    on_site: &(dyn Fn(&str) -> bool + Sync),
     now: Millis,
-) -> Result<u64, StoreError> {
-    let mut added = 0;
-    for chunk in members.chunks(200) {
+) -> Result<Vec<String>, StoreError> {
+    let mut added = Vec::new();
+    for chunk in members.chunks(150) {
         let sql = format!(
-            "INSERT OR IGNORE INTO group_members (group_seq, member_id, member_type, display, added_at) VALUES {}",
-            vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ")
+            "INSERT INTO group_members (group_seq, member_id, member_type, display, added_at, scim, site, admin)
+             VALUES {}
+             ON CONFLICT (group_seq, member_id) DO UPDATE SET scim = 1, display = excluded.display,
+                 site = MAX(group_members.site, excluded.site)
+             WHERE group_members.scim = 0
+             RETURNING member_id",
+            vec!["(?, ?, ?, ?, ?, 1, ?, 0)"; chunk.len()].join(", ")
         );
-        let mut query = sqlx::query(&sql);
-        for member in chunk {
+        let mut query = sqlx::query_scalar::<_, String>(&sql);
+        for m in chunk {
             query = query
                 .bind(seq)
-                .bind(&member.member_id)
-                .bind(&member.member_type)
-                .bind(&member.display)
-                .bind(now);
+                .bind(&m.member_id)
+                .bind(&m.member_type)
+                .bind(&m.display)
+                .bind(now)
+                .bind(on_site(&m.member_id));
         }
-        added += query.execute(&mut *db).await?.rows_affected();
+        added.extend(query.fetch_all(&mut *db).await?);
     }
     Ok(added)
 }
 
-/// Removes the listed memberships; returns how many there were.
-pub async fn remove_members(
+/// The IdP no longer lists `member_ids` in group `seq`. With `keep_on_site` their site
+/// memberships stay (`deprovision_groups` off); otherwise they go. Returns the ids that were
+/// listed.
+pub async fn remove_listed(
     db: &mut sqlx::SqliteConnection,
     seq: i64,
     member_ids: &[&str],
-) -> Result<u64, StoreError> {
-    let mut removed = 0;
+    keep_on_site: bool,
+) -> Result<Vec<String>, StoreError> {
+    let mut removed = Vec::new();
     for chunk in member_ids.chunks(500) {
+        let list = placeholders(chunk.len());
+        let site = if keep_on_site { "site" } else { "0" };
         let sql = format!(
-            "DELETE FROM group_members WHERE group_seq = ? AND member_id IN ({})",
-            placeholders(chunk.len())
+            "UPDATE group_members SET scim = 0, site = {site}, admin = CASE WHEN {site} = 0 THEN 0 ELSE admin END
+             WHERE group_seq = ? AND scim = 1 AND member_id IN ({list}) RETURNING member_id"
         );
-        let mut query = sqlx::query(&sql).bind(seq);
+        let mut query = sqlx::query_scalar::<_, String>(&sql).bind(seq);
         for id in chunk {
             query = query.bind(*id);
         }
-        removed += query.execute(&mut *db).await?.rows_affected();
+        removed.extend(query.fetch_all(&mut *db).await?);
     }
+    prune(&mut *db, seq).await?;
     Ok(removed)
 }
 
-/// Removes every membership of group `seq`; returns how many there were.
-pub async fn clear_members<'e>(
+/// Every member the IdP lists for group `seq` (for `remove members` and full replaces).
+pub async fn listed_ids<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     seq: i64,
-) -> Result<u64, StoreError> {
-    Ok(sqlx::query("DELETE FROM group_members WHERE group_seq = ?")
-        .bind(seq)
-        .execute(db)
-        .await?
-        .rows_affected())
+) -> Result<Vec<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT member_id FROM group_members WHERE group_seq = ? AND scim = 1")
+            .bind(seq)
+            .fetch_all(db)
+            .await?,
+    )
 }
 
-/// Which of `ids` are users or groups managed by `provider_id`, with their resource type.
+/// Sets the site side of one membership (creating the row as site-only if needed).
+pub async fn set_site<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    seq: i64,
+    member_id: &str,
+    member_type: &str,
+    site: bool,
+    now: Millis,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO group_members (group_seq, member_id, member_type, added_at, scim, site, admin)
+         VALUES (?, ?, ?, ?, 0, ?, 0)
+         ON CONFLICT (group_seq, member_id) DO UPDATE SET site = excluded.site,
+             admin = CASE WHEN excluded.site = 0 THEN 0 ELSE group_members.admin END",
+    )
+    .bind(seq)
+    .bind(member_id)
+    .bind(member_type)
+    .bind(now)
+    .bind(site)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Takes every member of group `seq` off the site (it is held): the IdP's list stays.
+pub async fn clear_site(db: &mut sqlx::SqliteConnection, seq: i64) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE group_members SET site = 0, admin = 0 WHERE group_seq = ? AND site = 1",
+    )
+    .bind(seq)
+    .execute(&mut *db)
+    .await?;
+    prune(db, seq).await?;
+    Ok(done.rows_affected())
+}
+
+/// The IdP no longer manages group `seq`: its list is dropped, site memberships stay.
+pub async fn unlist_all(db: &mut sqlx::SqliteConnection, seq: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE group_members SET scim = 0 WHERE group_seq = ?")
+        .bind(seq)
+        .execute(&mut *db)
+        .await?;
+    prune(db, seq).await
+}
+
+/// Updates the display names the IdP sent for members it already lists.
+pub async fn set_displays(
+    db: &mut sqlx::SqliteConnection,
+    seq: i64,
+    displays: &[(&str, Option<&str>)],
+) -> Result<(), StoreError> {
+    for (id, display) in displays {
+        sqlx::query("UPDATE group_members SET display = ? WHERE group_seq = ? AND member_id = ?")
+            .bind(*display)
+            .bind(seq)
+            .bind(*id)
+            .execute(&mut *db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Sets whether a site member administers the group.
+pub async fn set_admin<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    seq: i64,
+    member_id: &str,
+    admin: bool,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE group_members SET admin = ? WHERE group_seq = ? AND member_id = ? AND site = 1",
+    )
+    .bind(admin)
+    .bind(seq)
+    .bind(member_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Drops the IdP side of every membership of `member_id` (the IdP deleted it); site
+/// memberships stay.
+pub async fn unlist_member(
+    db: &mut sqlx::SqliteConnection,
+    member_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE group_members SET scim = 0 WHERE member_id = ?")
+        .bind(member_id)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query("DELETE FROM group_members WHERE member_id = ? AND scim = 0 AND site = 0")
+        .bind(member_id)
+        .execute(&mut *db)
+        .await
+        .map(|_| ())
+        .map_err(StoreError::from)
+}
+
+/// Removes rows neither side needs any more.
+async fn prune(db: &mut sqlx::SqliteConnection, seq: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM group_members WHERE group_seq = ? AND scim = 0 AND site = 0")
+        .bind(seq)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A member the IdP named, as found: its id, `User` or `Group`, its name (`userName` or
+/// `displayName`) and its site status.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct Resolved {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub status: String,
+    /// Whether the IdP already lists it in the group asked about.
+    pub listed: bool,
+}
+
+/// Which of `ids` are users or groups `provider_id` manages (and sees), and whether group
+/// `group_seq` lists them.
 pub async fn resolve_members(
     db: &mut sqlx::SqliteConnection,
     provider_id: &str,
+    group_seq: i64,
     ids: &[&str],
-) -> Result<Vec<(String, String)>, StoreError> {
+) -> Result<Vec<Resolved>, StoreError> {
     let mut found = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(400) {
         let list = placeholders(chunk.len());
         let sql = format!(
-            "SELECT id, 'User' FROM users WHERE provider_id = ? AND id IN ({list})
-             UNION ALL
-             SELECT id, 'Group' FROM groups WHERE provider_id = ? AND id IN ({list})"
+            "SELECT id, kind, name, status,
+                    EXISTS (SELECT 1 FROM group_members gm
+                            WHERE gm.group_seq = ? AND gm.member_id = found.id AND gm.scim = 1) AS listed
+             FROM (SELECT id, 'User' AS kind, user_name AS name, status FROM users
+                     WHERE provider_id = ? AND managed = 1 AND scim_deleted = 0 AND id IN ({list})
+                   UNION ALL
+                   SELECT id, 'Group', display_name, status FROM groups
+                     WHERE provider_id = ? AND managed = 1 AND id IN ({list})) found"
         );
-        let mut query = sqlx::query_as::<_, (String, String)>(&sql).bind(provider_id);
+        let mut query = sqlx::query_as::<_, Resolved>(&sql)
+            .bind(group_seq)
+            .bind(provider_id);
         for id in chunk {
             query = query.bind(*id);
         }
@@ -262,14 +494,14 @@ pub async fn resolve_members(
     Ok(found)
 }
 
-/// How many groups of `provider_id` satisfy `filter`.
+/// How many groups `provider_id` sees that satisfy `filter`.
 pub async fn count<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     provider_id: &str,
     filter: &Lowered,
 ) -> Result<u64, StoreError> {
     let sql = format!(
-        "SELECT COUNT(*) FROM groups r WHERE r.provider_id = ? AND {}",
+        "SELECT COUNT(*) FROM groups r WHERE {VISIBLE} AND {}",
         filter.sql
     );
     let (n,) = bind_all(
@@ -281,7 +513,7 @@ pub async fn count<'e>(
     Ok(n.max(0) as u64)
 }
 
-/// Groups of `provider_id` satisfying `filter`, ordered by `order` then `seq`.
+/// Groups `provider_id` sees satisfying `filter`, ordered by `order` then `seq`.
 pub async fn page<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     provider_id: &str,
@@ -292,7 +524,7 @@ pub async fn page<'e>(
 ) -> Result<Vec<GroupRow>, StoreError> {
     let limit = limit.map_or(-1, |l| l.min(i64::MAX as u64) as i64);
     let sql = format!(
-        "SELECT {COLUMNS} FROM groups r WHERE r.provider_id = ? AND {} ORDER BY {order}, r.seq LIMIT ? OFFSET ?",
+        "SELECT {COLUMNS} FROM groups r WHERE {VISIBLE} AND {} ORDER BY {order}, r.seq LIMIT ? OFFSET ?",
         filter.sql
     );
     let query = bind_all(sqlx::query_as(&sql).bind(provider_id), &filter.binds);
@@ -303,47 +535,10 @@ pub async fn page<'e>(
         .await?)
 }
 
-/// Every group, in creation order (for export).
+/// Every group, in creation order (for export and the admin list).
 pub async fn all<'e>(
     db: impl Executor<'e, Database = Sqlite>,
 ) -> Result<Vec<GroupRow>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM groups r ORDER BY r.seq");
+    let sql = format!("SELECT {COLUMNS} FROM groups r ORDER BY r.display_name_key");
     Ok(sqlx::query_as(&sql).fetch_all(db).await?)
-}
-
-/// Adds the listed members that are users or groups of `provider_id` and not members yet, in
-/// one statement per 400; returns the ids added. Ids it did not add are either members already
-/// or not the provider's (the caller tells which with [`resolve_members`] when it matters).
-pub async fn add_known_members(
-    db: &mut sqlx::SqliteConnection,
-    seq: i64,
-    provider_id: &str,
-    members: &[(String, Option<String>)],
-    now: Millis,
-) -> Result<Vec<String>, StoreError> {
-    let mut added = Vec::new();
-    for chunk in members.chunks(400) {
-        let sql = format!(
-            "WITH wanted(member_id, display) AS (VALUES {})
-             INSERT OR IGNORE INTO group_members (group_seq, member_id, member_type, display, added_at)
-             SELECT ?, w.member_id, CASE WHEN u.id IS NOT NULL THEN 'User' ELSE 'Group' END, w.display, ?
-             FROM wanted w
-             LEFT JOIN users u ON u.id = w.member_id AND u.provider_id = ?
-             LEFT JOIN groups g ON g.id = w.member_id AND g.provider_id = ?
-             WHERE u.id IS NOT NULL OR g.id IS NOT NULL
-             RETURNING member_id",
-            vec!["(?, ?)"; chunk.len()].join(", ")
-        );
-        let mut query = sqlx::query_scalar::<_, String>(&sql);
-        for (id, display) in chunk {
-            query = query.bind(id).bind(display);
-        }
-        query = query
-            .bind(seq)
-            .bind(now)
-            .bind(provider_id)
-            .bind(provider_id);
-        added.extend(query.fetch_all(&mut *db).await?);
-    }
-    Ok(added)
 }

@@ -35,7 +35,10 @@ pub struct NewHistory {
 }
 
 /// Writes entries, 100 per statement.
-pub async fn insert(db: &mut sqlx::SqliteConnection, entries: &[NewHistory]) -> Result<(), StoreError> {
+pub async fn insert(
+    db: &mut sqlx::SqliteConnection,
+    entries: &[NewHistory],
+) -> Result<(), StoreError> {
     for chunk in entries.chunks(100) {
         let sql = format!(
             "INSERT INTO history (at, interface, action, target_type, target_id, target_name, provider_id, detail, trace) VALUES {}",
@@ -75,7 +78,10 @@ pub struct HistoryFilter {
 }
 
 /// Newest first.
-pub async fn list<'e>(db: impl Executor<'e, Database = Sqlite>, filter: &HistoryFilter) -> Result<Vec<HistoryRow>, StoreError> {
+pub async fn list<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    filter: &HistoryFilter,
+) -> Result<Vec<HistoryRow>, StoreError> {
     let mut sql = String::from(
         "SELECT seq, at, interface, action, target_type, target_id, target_name, provider_id, detail, trace
          FROM history WHERE 1",

@@ -280,7 +280,9 @@ impl Builder {
                 json_type: None,
             },
         );
-        format!("EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_seq = r.seq AND {inner})")
+        format!(
+            "EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_seq = r.seq AND gm.scim = 1 AND {inner})"
+        )
     }
 
     /// Some group the user is a direct member of satisfies `cond`.
@@ -305,7 +307,7 @@ impl Builder {
         );
         format!(
             "EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.seq = gm.group_seq \
-             WHERE gm.member_id = r.id AND {inner})"
+             WHERE gm.member_id = r.id AND gm.scim = 1 AND {inner})"
         )
     }
 
@@ -321,14 +323,14 @@ impl Builder {
             (Table::Groups, "members") => {
                 let inner = self.expr(inner, &Scope::Member);
                 return format!(
-                    "EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_seq = r.seq AND {inner})"
+                    "EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_seq = r.seq AND gm.scim = 1 AND {inner})"
                 );
             }
             (Table::Users, "groups") => {
                 let inner = self.expr(inner, &Scope::Membership);
                 return format!(
                     "EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.seq = gm.group_seq \
-                     WHERE gm.member_id = r.id AND {inner})"
+                     WHERE gm.member_id = r.id AND gm.scim = 1 AND {inner})"
                 );
             }
             _ => {}

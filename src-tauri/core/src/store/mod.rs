@@ -205,6 +205,41 @@ impl Store {
         self.writer.run(Savepoint::NotNeeded, job)
     }
 
+    /// [`Store::write`], or with `rehearse` a dry run of it: the job runs on the writer exactly
+    /// as it would, sees its own changes, and everything it wrote is rolled back.
+    pub fn write_or_rehearse<T, E, F>(
+        &self,
+        rehearse: bool,
+        job: F,
+    ) -> BoxFuture<'static, Result<T, E>>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
+    {
+        if !rehearse {
+            return Box::pin(self.write(job));
+        }
+        let rehearsed = self.writer.run(Savepoint::Yes, move |conn| {
+            let run = job(conn);
+            Box::pin(async move {
+                // Failing the job is what rolls its savepoint back; the result rides on the error.
+                let failed: Result<std::convert::Infallible, Rehearsal<T, E>> = match run.await {
+                    Ok(done) => Err(Rehearsal::Done(done)),
+                    Err(e) => Err(Rehearsal::Failed(e)),
+                };
+                failed
+            })
+        });
+        Box::pin(async move {
+            match rehearsed.await {
+                Ok(never) => match never {},
+                Err(Rehearsal::Done(done)) => Ok(done),
+                Err(Rehearsal::Failed(e)) => Err(e),
+            }
+        })
+    }
+
     /// Waits for queued writes, then closes every connection (graceful shutdown).
     pub async fn close(&self) {
         self.writer.close().await;
@@ -213,6 +248,18 @@ impl Store {
             checkpointer.stop().await;
         }
         self.reader.close().await;
+    }
+}
+
+/// How a rehearsed job ended (see [`Store::write_or_rehearse`]).
+enum Rehearsal<T, E> {
+    Done(T),
+    Failed(E),
+}
+
+impl<T, E: From<StoreError>> From<StoreError> for Rehearsal<T, E> {
+    fn from(error: StoreError) -> Self {
+        Rehearsal::Failed(E::from(error))
     }
 }
 

@@ -75,7 +75,13 @@ pub async fn update<'e>(
 }
 
 /// Deletes a provider (its credentials go with it; its users and groups stay, unlinked).
-pub async fn delete<'e>(db: impl Executor<'e, Database = Sqlite>, id: &str) -> Result<bool, StoreError> {
-    let done = sqlx::query("DELETE FROM providers WHERE id = ?").bind(id).execute(db).await?;
+pub async fn delete<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    id: &str,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM providers WHERE id = ?")
+        .bind(id)
+        .execute(db)
+        .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -23,7 +23,10 @@ pub async fn get<'e>(db: impl Executor<'e, Database = Sqlite>) -> Result<Setting
     .await?)
 }
 
-pub async fn update<'e>(db: impl Executor<'e, Database = Sqlite>, row: &SettingsRow) -> Result<(), StoreError> {
+pub async fn update<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    row: &SettingsRow,
+) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE settings SET name = ?, require_2fa = ?, time_zone = ?, allow_manual_user_management = ?,
                              allow_manual_group_management = ?, updated_at = ?

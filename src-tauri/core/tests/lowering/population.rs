@@ -281,6 +281,7 @@ async fn populate(path: std::path::PathBuf) -> (Site, Caller, Vec<Known>, Vec<Kn
         .expect("a provider");
     let caller = Caller {
         provider,
+        dry_run: false,
         base_url: "http://x/api/scim".into(),
     };
     // A second provider's user must never show up in the first one's lists.
@@ -289,6 +290,7 @@ async fn populate(path: std::path::PathBuf) -> (Site, Caller, Vec<Known>, Vec<Kn
         .expect("a second provider");
     let other = Caller {
         provider: other,
+        dry_run: false,
         base_url: caller.base_url.clone(),
     };
     users::create(
@@ -296,6 +298,7 @@ async fn populate(path: std::path::PathBuf) -> (Site, Caller, Vec<Known>, Vec<Kn
         &other,
         json!({"userName": "alice.other"}),
         &mut tol(),
+        &mut Default::default(),
     )
     .await
     .expect("the other provider's user");
@@ -305,9 +308,15 @@ async fn populate(path: std::path::PathBuf) -> (Site, Caller, Vec<Known>, Vec<Kn
     let mut ids: Vec<String> = Vec::new();
     for i in 0..96 {
         clock.advance(steps[i % steps.len()]);
-        let found = users::create(&site, &caller, user_body(i, &ids), &mut tol())
-            .await
-            .unwrap_or_else(|e| panic!("user {i} is created: {e}"));
+        let found = users::create(
+            &site,
+            &caller,
+            user_body(i, &ids),
+            &mut tol(),
+            &mut Default::default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("user {i} is created: {e}"));
         ids.push(found.id().to_owned());
     }
     let mut group_ids: Vec<String> = Vec::new();
@@ -329,7 +338,7 @@ async fn populate(path: std::path::PathBuf) -> (Site, Caller, Vec<Known>, Vec<Kn
                 format!("g-{g}")
             });
         }
-        let found = groups::create(&site, &caller, body, &mut tol())
+        let found = groups::create(&site, &caller, body, &mut tol(), &mut Default::default())
             .await
             .unwrap_or_else(|e| panic!("group {g} is created: {e}"));
         group_ids.push(found.id().to_owned());
@@ -342,9 +351,17 @@ async fn populate(path: std::path::PathBuf) -> (Site, Caller, Vec<Known>, Vec<Kn
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
             "Operations": [{"op": "replace", "path": "title", "value": title}]
         });
-        users::patch(&site, &caller, &ids[i], body, None, &mut tol())
-            .await
-            .unwrap_or_else(|e| panic!("user {i} is patched: {e}"));
+        users::patch(
+            &site,
+            &caller,
+            &ids[i],
+            body,
+            None,
+            &mut tol(),
+            &mut Default::default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("user {i} is patched: {e}"));
     }
     clock.advance(3_000);
     let body = json!({
@@ -361,6 +378,7 @@ async fn populate(path: std::path::PathBuf) -> (Site, Caller, Vec<Known>, Vec<Kn
         None,
         groups::Want::Nothing,
         &mut tol(),
+        &mut Default::default(),
     )
     .await
     .expect("members added later");
