@@ -63,6 +63,7 @@ impl TestServer {
             admin_token: Some("test-admin-token".into()),
             public_url: None,
             clock,
+            lifecycle_tick: server::LIFECYCLE_TICK,
         };
         let running = server::start(options).await.expect("the engine starts");
         let base = running.scim_base_url();

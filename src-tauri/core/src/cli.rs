@@ -1,4 +1,4 @@
-//! The `scim-workbench` command line (clap): `serve`, `provider …`, `export`. Commands that
+//! The `scim-workbench` command line (clap): `serve`, `provider …`, `export`, `import`, `demo`. Commands that
 //! print data print JSON on standard output; errors go to standard error with a non-zero exit.
 
 use std::io::Write;
@@ -8,12 +8,11 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
-use workbench_scim::datetime::DateTime;
 
 use crate::clock::SystemClock;
 use crate::server::{self, ServeOptions};
 use crate::site::credentials::{self, Issued};
-use crate::site::{ProviderKind, ScimAuth, Site, SiteError, export, providers};
+use crate::site::{ProviderKind, ScimAuth, Site, SiteError, demo, document, providers};
 use crate::store::{Location, Millis, Store};
 
 #[derive(Debug, Parser)]
@@ -34,8 +33,19 @@ enum Command {
     /// Manage SSO providers and their SCIM credentials.
     #[command(subcommand)]
     Provider(ProviderCommand),
-    /// Print the whole site (providers without secrets, users, groups) as one JSON document.
+    /// Print the whole site (settings, providers without secrets, users, groups, lifecycle
+    /// rules) as one JSON document.
     Export(DbArg),
+    /// Restore a document printed by `export` into an empty database (providers get no
+    /// credentials: issue them with `provider token` / `provider password`).
+    Import {
+        #[command(flatten)]
+        db: DbArg,
+        /// The document (`-` for standard input).
+        file: PathBuf,
+    },
+    /// Load the demo site into an empty database and print each SCIM provider's new secret.
+    Demo(DbArg),
 }
 
 #[derive(Debug, Args)]
@@ -66,6 +76,9 @@ struct ServeArgs {
     /// Open the admin page in the default browser once listening.
     #[arg(long)]
     open: bool,
+    /// Load the demo site first if the database is empty (and print its providers' secrets).
+    #[arg(long)]
+    demo: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -142,8 +155,31 @@ async fn run(command: Command) -> Result<(), String> {
         Command::Provider(command) => provider(command).await,
         Command::Export(db) => {
             let site = open(&db).await?;
-            print(&export::site(&site).await.map_err(message)?);
+            let exported = document::export(&site).await.map_err(message)?;
+            print(&serde_json::to_value(exported).map_err(|e| e.to_string())?);
             site.store().close().await;
+            Ok(())
+        }
+        Command::Import { db, file } => {
+            let text = if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())
+                    .map_err(|e| format!("cannot read standard input: {e}"))?
+            } else {
+                std::fs::read_to_string(&file)
+                    .map_err(|e| format!("cannot read {}: {e}", file.display()))?
+            };
+            let parsed = document::parse(&text).map_err(message)?;
+            let site = open(&db).await?;
+            let imported = document::import(&site, parsed).await.map_err(message);
+            site.store().close().await;
+            print(&json!({ "imported": imported? }));
+            Ok(())
+        }
+        Command::Demo(db) => {
+            let site = open(&db).await?;
+            let loaded = demo::load(&site).await.map_err(message);
+            site.store().close().await;
+            print(&serde_json::to_value(loaded?).map_err(|e| e.to_string())?);
             Ok(())
         }
     }
@@ -189,12 +225,36 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         admin_token: args.admin_token,
         public_url: args.public_url,
         clock: None,
+        lifecycle_tick: server::LIFECYCLE_TICK,
     };
     let database = options.location.to_string();
     let running = server::start(options).await.map_err(|e| e.to_string())?;
+    let mut demo_note = String::new();
+    if args.demo {
+        match demo::load(&running.state.site).await {
+            Ok(loaded) => {
+                demo_note.push_str("Demo site loaded. SCIM secrets (shown once):\n");
+                for p in &loaded.secrets {
+                    let secret = match (&p.secret.token, &p.secret.username, &p.secret.password) {
+                        (Some(token), _, _) => format!("token {token}"),
+                        (None, Some(user), Some(password)) => format!("basic {user} / {password}"),
+                        _ => continue,
+                    };
+                    demo_note.push_str(&format!("  {}: {secret}\n", p.provider_name));
+                }
+            }
+            Err(SiteError::Conflict(_)) => {
+                demo_note.push_str("The database is not empty: --demo loaded nothing.\n");
+            }
+            Err(e) => {
+                running.shutdown().await;
+                return Err(format!("cannot load the demo site: {e}"));
+            }
+        }
+    }
     // A closed standard output (a script that read the URL and left) must not stop the server.
     let banner = format!(
-        "SCIM base URL: {}\nAdmin URL:     {}\nAdmin token:   {}\nDatabase:      {database}\nPress Ctrl-C to stop.\n",
+        "SCIM base URL: {}\nAdmin URL:     {}\nAdmin token:   {}\nDatabase:      {database}\n{demo_note}Press Ctrl-C to stop.\n",
         running.scim_base_url(),
         running.admin_url(),
         running.admin_token
@@ -328,16 +388,7 @@ async fn provider(command: ProviderCommand) -> Result<(), String> {
 
 /// `2027-01-31` (end of that day, UTC), an RFC 3339 time, or `90d`.
 fn parse_expiry(text: &str, now: Millis) -> Result<Millis, String> {
-    let text = text.trim();
-    if let Some(days) = text.strip_suffix('d').and_then(|d| d.parse::<i64>().ok()) {
-        return Ok(now + days * 24 * 3600 * 1000);
-    }
-    let full = if text.len() == 10 {
-        format!("{text}T23:59:59Z")
-    } else {
-        text.to_owned()
-    };
-    DateTime::parse(&full)
-        .map(|dt| dt.secs * 1000 + i64::from(dt.nanos / 1_000_000))
-        .ok_or_else(|| format!("--expires '{text}' is not a date (YYYY-MM-DD), an RFC 3339 time, or a number of days (90d)"))
+    crate::site::render::parse_expiry(text, now).ok_or_else(|| {
+        format!("--expires '{text}' is not a date (YYYY-MM-DD), an RFC 3339 time, or a number of days (90d)")
+    })
 }

@@ -3,13 +3,14 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::clock::{SharedClock, SystemClock};
 use crate::http::{self, AppState, Config, SCIM_PATH};
-use crate::site::Site;
+use crate::site::{Site, lifecycle};
 use crate::store::{Location, Store};
 
 /// What `serve` needs.
@@ -22,7 +23,12 @@ pub struct ServeOptions {
     pub public_url: Option<String>,
     /// The clock the engine reads (tests move it); `None` is the system clock.
     pub clock: Option<SharedClock>,
+    /// How often the lifecycle scheduler looks for rules that are due (by the engine's clock).
+    pub lifecycle_tick: Duration,
 }
+
+/// The scheduler's default period: a rule is due once a day, so a minute's delay is nothing.
+pub const LIFECYCLE_TICK: Duration = Duration::from_secs(60);
 
 /// A running engine: both listeners bound, serving until [`Running::shutdown`].
 #[derive(Debug)]
@@ -100,6 +106,11 @@ pub async fn start(options: ServeOptions) -> Result<Running, StartError> {
             http::admin_router(state.clone()),
             until(),
         )),
+        tokio::spawn(schedule_lifecycle(
+            state.site.clone(),
+            options.lifecycle_tick,
+            until(),
+        )),
     ];
     Ok(Running {
         scim_addr,
@@ -109,6 +120,32 @@ pub async fn start(options: ServeOptions) -> Result<Running, StartError> {
         stop,
         tasks,
     })
+}
+
+/// Runs the lifecycle rules that are due, every `tick`, until `stop` completes.
+async fn schedule_lifecycle(
+    site: Site,
+    tick: Duration,
+    stop: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    let mut interval = tokio::time::interval(tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => return Ok(()),
+            _ = interval.tick() => {
+                match lifecycle::run(&site, lifecycle::Which::Due, false).await {
+                    Ok(reports) => {
+                        for report in reports.iter().filter(|r| !r.affected.is_empty()) {
+                            tracing::info!(rule = %report.rule_name, users = report.affected.len(), "lifecycle rule ran");
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "the lifecycle scheduler could not run the rules"),
+                }
+            }
+        }
+    }
 }
 
 async fn bind(addr: &str) -> Result<TcpListener, StartError> {

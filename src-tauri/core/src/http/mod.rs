@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod dry_run;
 mod endpoint;
 pub mod error;
 pub mod io;
@@ -59,6 +60,15 @@ impl AppState {
         AppState {
             site,
             config: Arc::new(config),
+        }
+    }
+
+    /// The SCIM base URL resources are addressed under outside a SCIM request (the admin API's
+    /// SCIM views, dry runs): the public URL if one is set, else the SCIM listener's.
+    pub fn scim_base_url(&self) -> String {
+        match &self.config.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}{SCIM_PATH}", self.config.scim_addr),
         }
     }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::patterns::Patterns;
 
 /// `deprovision_behavior`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum DeprovisionBehavior {
     /// Keep the account, disabled, for audit (the default).
@@ -19,7 +19,7 @@ pub enum DeprovisionBehavior {
 }
 
 /// `provision_require_2fa`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum TwoFactor {
     #[default]
@@ -29,7 +29,7 @@ pub enum TwoFactor {
 }
 
 /// A user's role on the site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     #[default]
@@ -39,7 +39,7 @@ pub enum Role {
 }
 
 /// A user's (or group's) status: `held` is the IdP's record without a site account (group).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     #[default]
@@ -50,7 +50,7 @@ pub enum Status {
 
 /// How a user signs in: a local password, the SSO provider, or a site-managed password given to
 /// SSO users in `provision_email_signup_groups`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthMethod {
     Password,
@@ -60,7 +60,7 @@ pub enum AuthMethod {
 }
 
 /// Who disabled an account: it decides who may enable it again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum DisabledReason {
     /// The IdP sent `active: false`.

@@ -2,16 +2,24 @@
 //! provision, as domain operations over the store. The SCIM protocol itself (validation,
 //! PATCH, filters) is `workbench-scim`'s; this layer decides what is stored and who sees it.
 
+pub mod accounts;
 pub mod credentials;
-pub mod export;
+pub mod demo;
+pub mod document;
 pub mod groups;
+pub mod history;
+pub mod lifecycle;
 pub mod listing;
 pub mod options;
 mod positions;
+pub mod provider_admin;
 pub mod providers;
 pub mod provision;
-mod render;
+pub mod render;
 pub mod search;
+pub mod settings;
+pub mod sign_in;
+pub mod site_groups;
 pub mod users;
 
 use crate::clock::SharedClock;

@@ -9,7 +9,7 @@ use crate::rules::{self, DeprovisionBehavior, Patterns, TwoFactor};
 
 /// The provisioning options of an SSO provider. Group lists are text: names or wildcards
 /// separated by commas or new lines.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProviderOptions {
     pub provision_users: bool,

@@ -30,6 +30,24 @@ pub fn rfc3339(ms: Millis) -> String {
     datetime(ms).to_rfc3339()
 }
 
+/// An RFC 3339 time as Unix milliseconds.
+pub fn parse_rfc3339(text: &str) -> Option<Millis> {
+    DateTime::parse(text.trim()).map(|dt| dt.secs * 1000 + i64::from(dt.nanos / 1_000_000))
+}
+
+/// An expiry as people write it: `2027-01-31` (the end of that day, UTC), an RFC 3339 time,
+/// or a number of days from `now` (`90d`).
+pub fn parse_expiry(text: &str, now: Millis) -> Option<Millis> {
+    let text = text.trim();
+    if let Some(days) = text.strip_suffix('d').and_then(|d| d.parse::<i64>().ok()) {
+        return Some(now + days * 24 * 3600 * 1000);
+    }
+    if text.len() == 10 {
+        return parse_rfc3339(&format!("{text}T23:59:59Z"));
+    }
+    parse_rfc3339(text)
+}
+
 pub fn serialize_millis<S: Serializer>(ms: &Millis, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&rfc3339(*ms))
 }

@@ -27,16 +27,20 @@ use crate::store::{Millis, StoreError, Unique};
 const NOT_STORED: [&str; 3] = ["meta", "groups", "password"];
 
 /// A user resource ready to store: the row's SCIM side and what the account takes from it.
-struct Prepared {
-    write: UserWrite,
-    password_given: bool,
-    email: Option<String>,
-    organization: Option<String>,
+pub(super) struct Prepared {
+    pub(super) write: UserWrite,
+    pub(super) password_given: bool,
+    pub(super) email: Option<String>,
+    pub(super) organization: Option<String>,
 }
 
 /// The row to write for `resource`; the password, if any, is dropped (the workbench only
 /// records that one was set).
-fn prepare(mut resource: Resource, id: &str, provider_id: &str) -> Result<Prepared, SiteError> {
+pub(super) fn prepare(
+    mut resource: Resource,
+    id: &str,
+    provider_id: Option<&str>,
+) -> Result<Prepared, SiteError> {
     let password_given = resource.remove("password").is_some();
     for name in NOT_STORED {
         resource.remove(name);
@@ -52,7 +56,7 @@ fn prepare(mut resource: Resource, id: &str, provider_id: &str) -> Result<Prepar
     };
     let write = UserWrite {
         id: id.to_owned(),
-        provider_id: Some(provider_id.to_owned()),
+        provider_id: provider_id.map(str::to_owned),
         user_name_key: fold_case(&user_name).into_owned(),
         user_name,
         external_id: resource.get_str("externalId").map(str::to_owned),
@@ -89,7 +93,7 @@ fn email_of(resource: &Resource, user_name: &str) -> Option<String> {
 }
 
 /// The `409` for a user name someone else holds: who holds it decides what the client is told.
-fn name_taken(holder: &UserRow, user_name: &str, caller: &str) -> SiteError {
+pub(super) fn name_taken(holder: &UserRow, user_name: &str, caller: &str) -> SiteError {
     let visible = holder.provider_id.as_deref() == Some(caller)
         && holder.account.managed
         && !holder.account.scim_deleted;
@@ -112,7 +116,7 @@ fn name_taken(holder: &UserRow, user_name: &str, caller: &str) -> SiteError {
 }
 
 /// The `409` when a write runs into the unique index (a rename onto a taken name).
-async fn on_unique(
+pub(super) async fn on_unique(
     conn: &mut sqlx::SqliteConnection,
     error: StoreError,
     write: &UserWrite,
@@ -226,7 +230,7 @@ async fn insert(
     active: Option<bool>,
 ) -> Result<UserRow, SiteError> {
     let provider = change.provider.map(|p| p.id.clone()).unwrap_or_default();
-    let prepared = prepare(resource, id, &provider)?;
+    let prepared = prepare(resource, id, Some(&provider))?;
     let groups = stated_groups(conn, sent_groups, None).await?;
     let (names, from) = match &groups {
         Some(names) => (names.clone(), GroupsFrom::UserAttribute),
@@ -271,7 +275,7 @@ async fn reprovision(
     active: Option<bool>,
 ) -> Result<UserRow, SiteError> {
     let provider = change.provider.map(|p| p.id.clone()).unwrap_or_default();
-    let prepared = prepare(resource, &held.id, &provider)?;
+    let prepared = prepare(resource, &held.id, Some(&provider))?;
     let name = prepared.write.user_name.clone();
     change.trace.note(format!(
         "'{name}' was de-provisioned (disabled) after this provider's DELETE; the IdP creates it again → the same account is re-provisioned"
@@ -385,7 +389,7 @@ async fn update(
     stated: Stated,
 ) -> Result<UserRow, SiteError> {
     let provider = change.provider.map(|p| p.id.clone()).unwrap_or_default();
-    let prepared = prepare(next, &row.id, &provider)?;
+    let prepared = prepare(next, &row.id, Some(&provider))?;
     let mut write = prepared.write;
     write.password_set = prepared.password_given || row.password_set;
     let groups = stated_groups(conn, stated.groups.as_ref(), Some(&row.account)).await?;

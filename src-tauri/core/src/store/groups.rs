@@ -263,6 +263,63 @@ pub async fn memberships_of<'e>(
     .await?)
 }
 
+/// A membership of one member, with its group's name and status.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct MembershipRow {
+    pub group_id: String,
+    pub group_name: String,
+    pub group_status: String,
+    pub scim: bool,
+    pub site: bool,
+    pub admin: bool,
+}
+
+/// Every membership row of `member_id`, by group name.
+pub async fn memberships_named<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    member_id: &str,
+) -> Result<Vec<MembershipRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT g.id AS group_id, g.display_name AS group_name, g.status AS group_status,
+                gm.scim, gm.site, gm.admin
+         FROM group_members gm JOIN groups g ON g.seq = gm.group_seq
+         WHERE gm.member_id = ? ORDER BY g.display_name_key",
+    )
+    .bind(member_id)
+    .fetch_all(db)
+    .await?)
+}
+
+/// A member of a group with its name (`userName`, or the group's `displayName`).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct NamedMemberRow {
+    pub member_id: String,
+    pub member_type: String,
+    pub name: String,
+    pub scim: bool,
+    pub site: bool,
+    pub admin: bool,
+}
+
+/// Every membership row of group `seq` (both views), with member names, by name.
+pub async fn members_named<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    seq: i64,
+) -> Result<Vec<NamedMemberRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT gm.member_id, gm.member_type,
+                COALESCE(u.user_name, g.display_name, gm.display, gm.member_id) AS name,
+                gm.scim, gm.site, gm.admin
+         FROM group_members gm
+         LEFT JOIN users u ON gm.member_type = 'User' AND u.id = gm.member_id
+         LEFT JOIN groups g ON gm.member_type = 'Group' AND g.id = gm.member_id
+         WHERE gm.group_seq = ? ORDER BY lower(name)",
+    )
+    .bind(seq)
+    .fetch_all(db)
+    .await?)
+}
+
 /// The IdP lists `members` in group `seq`: rows that were not listed become listed, with
 /// `site` set for those in `on_site`. Returns the ids newly listed by the IdP.
 pub async fn add_listed(
@@ -541,4 +598,70 @@ pub async fn all<'e>(
 ) -> Result<Vec<GroupRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM groups r ORDER BY r.display_name_key");
     Ok(sqlx::query_as(&sql).fetch_all(db).await?)
+}
+
+/// What the admin group list shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AdminFilter {
+    /// Part of the name, without regard to ASCII case.
+    pub search: Option<String>,
+    pub status: Option<String>,
+    /// A provider id, or `local` for groups no provider manages.
+    pub provider: Option<String>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// A group with the number of its site members.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct CountedRow {
+    #[sqlx(flatten)]
+    pub group: GroupRow,
+    pub site_members: i64,
+}
+
+/// Groups for the admin list, with the total matching.
+pub async fn admin_list(
+    db: &sqlx::SqlitePool,
+    filter: &AdminFilter,
+) -> Result<(Vec<CountedRow>, u64), StoreError> {
+    let mut conditions = String::from("1");
+    let mut binds: Vec<String> = Vec::new();
+    if let Some(search) = filter.search.as_ref().filter(|s| !s.trim().is_empty()) {
+        conditions.push_str(" AND instr(lower(r.display_name), lower(?)) > 0");
+        binds.push(search.trim().to_owned());
+    }
+    if let Some(status) = &filter.status {
+        conditions.push_str(" AND r.status = ?");
+        binds.push(status.clone());
+    }
+    match filter.provider.as_deref() {
+        Some("local") => conditions.push_str(" AND (r.managed = 0 OR r.provider_id IS NULL)"),
+        Some(provider) => {
+            conditions.push_str(" AND r.provider_id = ? AND r.managed = 1");
+            binds.push(provider.to_owned());
+        }
+        None => {}
+    }
+    let count_sql = format!("SELECT COUNT(*) FROM groups r WHERE {conditions}");
+    let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
+    for b in &binds {
+        count = count.bind(b);
+    }
+    let (total,) = count.fetch_one(db).await?;
+    let sql = format!(
+        "SELECT {COLUMNS},
+                (SELECT COUNT(*) FROM group_members gm WHERE gm.group_seq = r.seq AND gm.site = 1) AS site_members
+         FROM groups r WHERE {conditions} ORDER BY r.display_name_key LIMIT ? OFFSET ?"
+    );
+    let mut query = sqlx::query_as::<_, CountedRow>(&sql);
+    for b in &binds {
+        query = query.bind(b);
+    }
+    let rows = query
+        .bind(filter.limit.min(i64::MAX as u64) as i64)
+        .bind(filter.offset.min(i64::MAX as u64) as i64)
+        .fetch_all(db)
+        .await?;
+    Ok((rows, total.max(0) as u64))
 }

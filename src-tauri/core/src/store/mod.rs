@@ -14,6 +14,7 @@ pub mod credentials;
 mod error;
 pub mod groups;
 pub mod history;
+pub mod lifecycle;
 pub mod lower;
 pub mod providers;
 pub mod settings;

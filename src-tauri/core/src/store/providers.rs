@@ -85,3 +85,49 @@ pub async fn delete<'e>(
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Detaches everything provider `id` manages before it goes: its users and groups become local
+/// ones (users sign in with a password), the IdP's memberships are dropped, and its held records
+/// (the IdP's only, without a site account or group) are deleted. Returns how many users and
+/// groups stay.
+pub async fn unlink_all(
+    db: &mut sqlx::SqliteConnection,
+    id: &str,
+) -> Result<(u64, u64), StoreError> {
+    sqlx::query("DELETE FROM users WHERE provider_id = ? AND status = 'held'")
+        .bind(id)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query("DELETE FROM groups WHERE provider_id = ? AND status = 'held'")
+        .bind(id)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query(
+        "UPDATE group_members SET scim = 0
+         WHERE group_seq IN (SELECT seq FROM groups WHERE provider_id = ?)
+            OR member_id IN (SELECT id FROM users WHERE provider_id = ?)",
+    )
+    .bind(id)
+    .bind(id)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query("DELETE FROM group_members WHERE scim = 0 AND site = 0")
+        .execute(&mut *db)
+        .await?;
+    let users = sqlx::query(
+        "UPDATE users SET managed = 0, provider_id = NULL, scim_deleted = 0,
+             authentication_method = 'password'
+         WHERE provider_id = ?",
+    )
+    .bind(id)
+    .execute(&mut *db)
+    .await?
+    .rows_affected();
+    let groups =
+        sqlx::query("UPDATE groups SET managed = 0, provider_id = NULL WHERE provider_id = ?")
+            .bind(id)
+            .execute(&mut *db)
+            .await?
+            .rows_affected();
+    Ok((users, groups))
+}

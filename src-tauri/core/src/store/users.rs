@@ -395,7 +395,8 @@ where
 }
 
 /// Users a lifecycle rule may act on: `status` as given, its authentication method (`all`
-/// for any), and idle since before `before` (last sign-in, else status change, else creation).
+/// for any), and idle since before `before`: for active users the latest of creation, last
+/// sign-in and (re-)activation; for disabled users the time they were disabled.
 pub async fn idle<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     status: &str,
@@ -405,7 +406,7 @@ pub async fn idle<'e>(
     let since = if status == "disabled" {
         "COALESCE(r.status_changed_at, r.created_at)"
     } else {
-        "COALESCE(r.last_login_at, r.created_at)"
+        "MAX(r.created_at, COALESCE(r.last_login_at, 0), COALESCE(r.status_changed_at, 0))"
     };
     let sql = format!(
         "SELECT {COLUMNS} FROM users r WHERE r.status = ? AND (? = 'all' OR r.authentication_method = ?)

@@ -1,0 +1,178 @@
+//! The history log as the admin API shows it: one entry per account change, newest first,
+//! each with the interface that made it (`SCIM`, `web`, `login`, `lifecycle rule`) and the
+//! trace of the decision behind it.
+
+use serde::{Deserialize, Serialize};
+
+use super::render::rfc3339;
+use super::{Site, SiteError};
+use crate::store::history::{self as rows, HistoryFilter, HistoryRow, NewHistory};
+
+/// An entry of the history log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct HistoryEntry {
+    /// Its place in the log (the cursor for the next page); absent for a dry run's entries.
+    pub seq: Option<String>,
+    pub at: String,
+    pub interface: String,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<String>,
+    pub target_name: Option<String>,
+    pub provider_id: Option<String>,
+    pub detail: String,
+    /// The steps of the decision behind the change.
+    pub trace: Vec<String>,
+}
+
+impl From<HistoryRow> for HistoryEntry {
+    fn from(row: HistoryRow) -> Self {
+        HistoryEntry {
+            seq: Some(row.seq.to_string()),
+            at: rfc3339(row.at),
+            interface: row.interface,
+            action: row.action,
+            target_type: row.target_type,
+            target_id: row.target_id,
+            target_name: row.target_name,
+            provider_id: row.provider_id,
+            detail: row.detail,
+            trace: trace_steps(row.trace.as_deref()),
+        }
+    }
+}
+
+impl From<NewHistory> for HistoryEntry {
+    fn from(entry: NewHistory) -> Self {
+        HistoryEntry {
+            seq: None,
+            at: rfc3339(entry.at),
+            interface: entry.interface,
+            action: entry.action,
+            target_type: entry.target_type,
+            target_id: entry.target_id,
+            target_name: entry.target_name,
+            provider_id: entry.provider_id,
+            detail: entry.detail,
+            trace: trace_steps(entry.trace.as_deref()),
+        }
+    }
+}
+
+fn trace_steps(text: Option<&str>) -> Vec<String> {
+    text.and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default()
+}
+
+/// Which entries to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    /// `SCIM`, `web`, `login` or `lifecycle rule`.
+    #[serde(default)]
+    pub interface: Option<String>,
+    #[serde(default)]
+    pub action: Option<String>,
+    /// A user or group id, or a name (without regard to case).
+    #[serde(default)]
+    pub target: Option<String>,
+    #[serde(default)]
+    pub provider_id: Option<String>,
+    /// RFC 3339 times: entries at or after `since`, before `until`.
+    #[serde(default)]
+    pub since: Option<String>,
+    #[serde(default)]
+    pub until: Option<String>,
+    /// The `next` cursor of the previous page.
+    #[serde(default)]
+    pub before: Option<String>,
+    /// At most 500; 100 when absent.
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// A page of entries, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct HistoryPage {
+    pub items: Vec<HistoryEntry>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    pub next: Option<String>,
+}
+
+pub const MAX_LIMIT: u32 = 500;
+
+fn parse_time(field: &str, text: &str) -> Result<i64, SiteError> {
+    super::render::parse_rfc3339(text).ok_or_else(|| {
+        SiteError::Invalid(format!(
+            "{field} must be an RFC 3339 time such as 2026-11-28T09:00:00Z, not \"{text}\""
+        ))
+    })
+}
+
+pub async fn list(site: &Site, query: HistoryQuery) -> Result<HistoryPage, SiteError> {
+    let limit = query.limit.unwrap_or(100);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(SiteError::Invalid(format!(
+            "limit must be between 1 and {MAX_LIMIT}, not {limit}"
+        )));
+    }
+    let before = query
+        .before
+        .as_deref()
+        .map(|b| {
+            b.parse::<i64>().map_err(|_| {
+                SiteError::Invalid(format!(
+                    "before must be the 'next' cursor of a previous page, not \"{b}\""
+                ))
+            })
+        })
+        .transpose()?;
+    let filter = HistoryFilter {
+        interface: query.interface,
+        action: query.action,
+        target: query.target,
+        provider_id: query.provider_id,
+        since: query
+            .since
+            .as_deref()
+            .map(|t| parse_time("since", t))
+            .transpose()?,
+        until: query
+            .until
+            .as_deref()
+            .map(|t| parse_time("until", t))
+            .transpose()?,
+        before,
+        limit: limit + 1,
+    };
+    let mut rows = rows::list(site.store().reader(), &filter).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next = if more {
+        rows.last().map(|r| r.seq.to_string())
+    } else {
+        None
+    };
+    Ok(HistoryPage {
+        items: rows.into_iter().map(HistoryEntry::from).collect(),
+        next,
+    })
+}
+
+/// The latest entries about one user or group.
+pub async fn about(
+    site: &Site,
+    target_id: &str,
+    limit: u32,
+) -> Result<Vec<HistoryEntry>, SiteError> {
+    let filter = HistoryFilter {
+        target: Some(target_id.to_owned()),
+        limit,
+        ..HistoryFilter::default()
+    };
+    Ok(rows::list(site.store().reader(), &filter)
+        .await?
+        .into_iter()
+        .map(HistoryEntry::from)
+        .collect())
+}
