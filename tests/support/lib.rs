@@ -55,6 +55,12 @@ impl TestServer {
 
     /// Starts an engine reading `clock`.
     pub async fn start_with(clock: Option<SharedClock>) -> TestServer {
+        Self::start_with_tick(clock, server::LIFECYCLE_TICK).await
+    }
+
+    /// Starts an engine reading `clock` whose lifecycle scheduler looks for due rules every
+    /// `tick`.
+    pub async fn start_with_tick(clock: Option<SharedClock>, tick: std::time::Duration) -> TestServer {
         let dir = tempfile::tempdir().expect("temporary directory");
         let options = ServeOptions {
             location: Location::File(dir.path().join("workbench.db")),
@@ -63,7 +69,7 @@ impl TestServer {
             admin_token: Some("test-admin-token".into()),
             public_url: None,
             clock,
-            lifecycle_tick: server::LIFECYCLE_TICK,
+            lifecycle_tick: tick,
         };
         let running = server::start(options).await.expect("the engine starts");
         let base = running.scim_base_url();
@@ -99,6 +105,40 @@ impl TestServer {
         self.provider_with(kind, "token").await
     }
 
+    /// The admin API client (with the test admin token).
+    pub fn admin(&self) -> Admin {
+        Admin {
+            client: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .expect("HTTP client"),
+            base: format!("http://{}/admin/api", self.running.admin_addr),
+            token: self.running.admin_token.clone(),
+        }
+    }
+
+    /// Creates a provider of `kind` through the admin API with `fields` (options by their API
+    /// names, e.g. `json!({"provision_group_required": "IT"})`), and a SCIM client holding its
+    /// first secret.
+    pub async fn provider_via_admin(&self, kind: &str, fields: Value) -> Scim {
+        let created = self
+            .admin()
+            .post(
+                "/providers",
+                &serde_json::json!({ "name": format!("{kind} e2e"), "kind": kind, "fields": fields }),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "provider created: {}", created.body);
+        let secret = &created.body["secret"];
+        let authorization = match (secret["token"].as_str(), secret["username"].as_str(), secret["password"].as_str()) {
+            (Some(token), _, _) => format!("Bearer {token}"),
+            (None, Some(user), Some(password)) => format!("Basic {}", base64_encode(format!("{user}:{password}").as_bytes())),
+            _ => String::new(),
+        };
+        let id = created.body["provider"]["id"].as_str().expect("a provider id");
+        Scim::new(&self.base, &authorization, id)
+    }
+
     /// Stops the engine gracefully.
     pub async fn stop(self) {
         self.running.shutdown().await;
@@ -112,6 +152,84 @@ pub struct Scim {
     pub base: String,
     pub authorization: String,
     pub provider_id: String,
+}
+
+/// An admin API client.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    pub client: reqwest::Client,
+    /// `http://127.0.0.1:PORT/admin/api`
+    pub base: String,
+    pub token: String,
+}
+
+impl Admin {
+    /// Sends a request to `path` (relative to `/admin/api`, e.g. `/users?search=x`).
+    pub async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("authorization", format!("Bearer {}", self.token));
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        reply(request.send().await.expect("the admin API answers")).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, None).await
+    }
+    pub async fn post(&self, path: &str, body: &Value) -> Reply {
+        self.send(Method::POST, path, Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, body: &Value) -> Reply {
+        self.send(Method::PATCH, path, Some(body)).await
+    }
+    pub async fn put(&self, path: &str) -> Reply {
+        self.send(Method::PUT, path, None).await
+    }
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(Method::DELETE, path, None).await
+    }
+
+    /// The admin detail of the user named `username` (panics if there is none).
+    pub async fn user_named(&self, username: &str) -> Value {
+        let found = self.get(&format!("/users?search={}", encode(username))).await;
+        assert_eq!(found.status, StatusCode::OK, "user list: {}", found.body);
+        let id = found.body["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|u| u["username"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(username))))
+            .and_then(|u| u["id"].as_str())
+            .unwrap_or_else(|| panic!("no user named {username}: {}", found.body))
+            .to_owned();
+        let detail = self.get(&format!("/users/{id}")).await;
+        assert_eq!(detail.status, StatusCode::OK, "user detail: {}", detail.body);
+        detail.body
+    }
+
+    /// The admin detail of the group named `name` (panics if there is none).
+    pub async fn group_named(&self, name: &str) -> Value {
+        let found = self.get(&format!("/groups?search={}", encode(name))).await;
+        assert_eq!(found.status, StatusCode::OK, "group list: {}", found.body);
+        let id = found.body["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|g| g["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(name))))
+            .and_then(|g| g["id"].as_str())
+            .unwrap_or_else(|| panic!("no group named {name}: {}", found.body))
+            .to_owned();
+        let detail = self.get(&format!("/groups/{id}")).await;
+        assert_eq!(detail.status, StatusCode::OK, "group detail: {}", detail.body);
+        detail.body
+    }
+
+    /// History entries (newest first) about a user or group id or name.
+    pub async fn history_of(&self, target: &str) -> Vec<Value> {
+        let page = self.get(&format!("/history?target={}&limit=500", encode(target))).await;
+        assert_eq!(page.status, StatusCode::OK, "history: {}", page.body);
+        page.body["items"].as_array().cloned().unwrap_or_default()
+    }
 }
 
 /// A response: status, headers, and the body as JSON (`Value::Null` when empty, a string when

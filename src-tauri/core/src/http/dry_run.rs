@@ -23,6 +23,7 @@ pub struct DryRunRequest {
     /// path and with a query (`?attributes=members`).
     pub path: String,
     #[serde(default)]
+    #[specta(type = Option<specta_typescript::Unknown>)]
     pub body: Option<Value>,
     #[serde(default)]
     pub if_match: Option<String>,
@@ -34,6 +35,7 @@ pub struct DryRunResult {
     /// The HTTP status the IdP would get.
     pub status: u16,
     /// The body it would get (a resource, a SCIM error, or nothing for `204`).
+    #[specta(type = Option<specta_typescript::Unknown>)]
     pub response: Option<Value>,
     /// The decision's steps, in order.
     pub trace: Vec<String>,

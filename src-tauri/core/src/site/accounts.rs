@@ -95,6 +95,7 @@ pub struct UserDetail {
     /// The group names the IdP sent on the user (absent when it sends none).
     pub idp_groups: Option<Vec<String>>,
     /// The SCIM resource as the managing provider sees it (absent for local users).
+    #[specta(type = Option<specta_typescript::Unknown>)]
     pub scim: Option<Value>,
     pub groups: Vec<UserGroup>,
     /// The latest history entries about the user, newest first.

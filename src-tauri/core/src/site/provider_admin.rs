@@ -104,6 +104,7 @@ pub struct NewProvider {
     pub name: String,
     pub kind: String,
     #[serde(default)]
+    #[specta(type = BTreeMap<String, specta_typescript::Unknown>)]
     pub fields: BTreeMap<String, Value>,
 }
 

@@ -70,6 +70,7 @@ pub struct GroupMember {
 pub struct GroupDetail {
     pub group: GroupView,
     /// The SCIM resource as the managing provider sees it (absent for local groups).
+    #[specta(type = Option<specta_typescript::Unknown>)]
     pub scim: Option<Value>,
     pub members: Vec<GroupMember>,
     pub history: Vec<HistoryEntry>,

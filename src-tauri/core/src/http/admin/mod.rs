@@ -3,7 +3,7 @@
 //! DNS rebinding) and, when the browser sends one, a loopback or Tauri `Origin`.
 
 pub mod api;
-mod configuration;
+pub mod configuration;
 pub mod directory;
 mod provisioning;
 
