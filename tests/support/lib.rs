@@ -60,7 +60,10 @@ impl TestServer {
 
     /// Starts an engine reading `clock` whose lifecycle scheduler looks for due rules every
     /// `tick`.
-    pub async fn start_with_tick(clock: Option<SharedClock>, tick: std::time::Duration) -> TestServer {
+    pub async fn start_with_tick(
+        clock: Option<SharedClock>,
+        tick: std::time::Duration,
+    ) -> TestServer {
         let dir = tempfile::tempdir().expect("temporary directory");
         let options = ServeOptions {
             location: Location::File(dir.path().join("workbench.db")),
@@ -128,14 +131,28 @@ impl TestServer {
                 &serde_json::json!({ "name": format!("{kind} e2e"), "kind": kind, "fields": fields }),
             )
             .await;
-        assert_eq!(created.status, StatusCode::CREATED, "provider created: {}", created.body);
+        assert_eq!(
+            created.status,
+            StatusCode::CREATED,
+            "provider created: {}",
+            created.body
+        );
         let secret = &created.body["secret"];
-        let authorization = match (secret["token"].as_str(), secret["username"].as_str(), secret["password"].as_str()) {
+        let authorization = match (
+            secret["token"].as_str(),
+            secret["username"].as_str(),
+            secret["password"].as_str(),
+        ) {
             (Some(token), _, _) => format!("Bearer {token}"),
-            (None, Some(user), Some(password)) => format!("Basic {}", base64_encode(format!("{user}:{password}").as_bytes())),
+            (None, Some(user), Some(password)) => format!(
+                "Basic {}",
+                base64_encode(format!("{user}:{password}").as_bytes())
+            ),
             _ => String::new(),
         };
-        let id = created.body["provider"]["id"].as_str().expect("a provider id");
+        let id = created.body["provider"]["id"]
+            .as_str()
+            .expect("a provider id");
         Scim::new(&self.base, &authorization, id)
     }
 
@@ -196,16 +213,29 @@ impl Admin {
 
     /// The admin detail of the user named `username` (panics if there is none).
     pub async fn user_named(&self, username: &str) -> Value {
-        let found = self.get(&format!("/users?search={}", encode(username))).await;
+        let found = self
+            .get(&format!("/users?search={}", encode(username)))
+            .await;
         assert_eq!(found.status, StatusCode::OK, "user list: {}", found.body);
         let id = found.body["items"]
             .as_array()
-            .and_then(|items| items.iter().find(|u| u["username"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(username))))
+            .and_then(|items| {
+                items.iter().find(|u| {
+                    u["username"]
+                        .as_str()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(username))
+                })
+            })
             .and_then(|u| u["id"].as_str())
             .unwrap_or_else(|| panic!("no user named {username}: {}", found.body))
             .to_owned();
         let detail = self.get(&format!("/users/{id}")).await;
-        assert_eq!(detail.status, StatusCode::OK, "user detail: {}", detail.body);
+        assert_eq!(
+            detail.status,
+            StatusCode::OK,
+            "user detail: {}",
+            detail.body
+        );
         detail.body
     }
 
@@ -215,18 +245,31 @@ impl Admin {
         assert_eq!(found.status, StatusCode::OK, "group list: {}", found.body);
         let id = found.body["items"]
             .as_array()
-            .and_then(|items| items.iter().find(|g| g["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(name))))
+            .and_then(|items| {
+                items.iter().find(|g| {
+                    g["name"]
+                        .as_str()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                })
+            })
             .and_then(|g| g["id"].as_str())
             .unwrap_or_else(|| panic!("no group named {name}: {}", found.body))
             .to_owned();
         let detail = self.get(&format!("/groups/{id}")).await;
-        assert_eq!(detail.status, StatusCode::OK, "group detail: {}", detail.body);
+        assert_eq!(
+            detail.status,
+            StatusCode::OK,
+            "group detail: {}",
+            detail.body
+        );
         detail.body
     }
 
     /// History entries (newest first) about a user or group id or name.
     pub async fn history_of(&self, target: &str) -> Vec<Value> {
-        let page = self.get(&format!("/history?target={}&limit=500", encode(target))).await;
+        let page = self
+            .get(&format!("/history?target={}&limit=500", encode(target)))
+            .await;
         assert_eq!(page.status, StatusCode::OK, "history: {}", page.body);
         page.body["items"].as_array().cloned().unwrap_or_default()
     }

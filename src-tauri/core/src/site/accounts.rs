@@ -132,15 +132,8 @@ pub struct UserPage {
     pub limit: u32,
 }
 
-pub const MAX_LIMIT: u32 = 500;
-
 pub async fn list(site: &Site, query: UserQuery) -> Result<UserPage, SiteError> {
-    let limit = query.limit.unwrap_or(50);
-    if limit == 0 || limit > MAX_LIMIT {
-        return Err(SiteError::Invalid(format!(
-            "limit must be between 1 and {MAX_LIMIT}, not {limit}"
-        )));
-    }
+    let limit = super::page_limit(query.limit, 50)?;
     let offset = query.offset.unwrap_or(0);
     let filter = AdminFilter {
         search: query.search,

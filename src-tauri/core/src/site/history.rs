@@ -99,8 +99,6 @@ pub struct HistoryPage {
     pub next: Option<String>,
 }
 
-pub const MAX_LIMIT: u32 = 500;
-
 fn parse_time(field: &str, text: &str) -> Result<i64, SiteError> {
     super::render::parse_rfc3339(text).ok_or_else(|| {
         SiteError::Invalid(format!(
@@ -110,12 +108,7 @@ fn parse_time(field: &str, text: &str) -> Result<i64, SiteError> {
 }
 
 pub async fn list(site: &Site, query: HistoryQuery) -> Result<HistoryPage, SiteError> {
-    let limit = query.limit.unwrap_or(100);
-    if limit == 0 || limit > MAX_LIMIT {
-        return Err(SiteError::Invalid(format!(
-            "limit must be between 1 and {MAX_LIMIT}, not {limit}"
-        )));
-    }
+    let limit = super::page_limit(query.limit, 100)?;
     let before = query
         .before
         .as_deref()

@@ -153,6 +153,19 @@ impl SiteError {
     }
 }
 
+/// The largest page the admin lists return.
+pub const MAX_PAGE: u32 = 500;
+
+/// A page size asked of an admin list: `default` when absent, else between 1 and [`MAX_PAGE`].
+pub fn page_limit(asked: Option<u32>, default: u32) -> Result<u32, SiteError> {
+    match asked.unwrap_or(default) {
+        limit @ 1..=MAX_PAGE => Ok(limit),
+        limit => Err(SiteError::Invalid(format!(
+            "limit must be between 1 and {MAX_PAGE}, not {limit}"
+        ))),
+    }
+}
+
 /// The entity tag of a stored version (weak: the representation may differ by projection).
 pub fn etag(version: i64) -> String {
     format!("W/\"{version}\"")

@@ -103,13 +103,7 @@ pub struct GroupPage {
 }
 
 pub async fn list(site: &Site, query: GroupQuery) -> Result<GroupPage, SiteError> {
-    let limit = query.limit.unwrap_or(50);
-    if limit == 0 || limit > super::accounts::MAX_LIMIT {
-        return Err(SiteError::Invalid(format!(
-            "limit must be between 1 and {}, not {limit}",
-            super::accounts::MAX_LIMIT
-        )));
-    }
+    let limit = super::page_limit(query.limit, 50)?;
     let offset = query.offset.unwrap_or(0);
     let filter = AdminFilter {
         search: query.search,
