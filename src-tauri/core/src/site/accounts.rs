@@ -380,7 +380,8 @@ where
                 rows::update_account(&mut *conn, row.seq, row.provider_id.as_deref(), &account)
                     .await?;
                 let mut change = Change::start(conn, None, Interface::Web, now).await?;
-                change.record(
+                change.record_for(
+                    row.provider_id.as_deref(),
                     &history_action,
                     Target::User {
                         id: &row.id,
@@ -554,7 +555,8 @@ pub async fn delete(site: &Site, id: &str) -> Result<(), SiteError> {
                 group_rows::touch_containing(&mut *conn, &row.id, now).await?;
                 rows::delete(&mut *conn, row.seq).await?;
                 let mut change = Change::start(conn, None, Interface::Web, now).await?;
-                change.record(
+                change.record_for(
+                    row.provider_id.as_deref(),
                     "user_deleted",
                     Target::User {
                         id: &row.id,

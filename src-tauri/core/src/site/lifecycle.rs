@@ -413,7 +413,8 @@ async fn run_rule(
                     &account,
                 )
                 .await?;
-                change.record(
+                change.record_for(
+                    user.provider_id.as_deref(),
                     "user_disabled",
                     target,
                     format!(
@@ -425,7 +426,8 @@ async fn run_rule(
             LifecycleAction::Delete => {
                 group_rows::touch_containing(&mut *conn, &user.id, now).await?;
                 user_rows::delete(&mut *conn, user.seq).await?;
-                change.record(
+                change.record_for(
+                    user.provider_id.as_deref(),
                     "user_deleted",
                     target,
                     format!(

@@ -85,6 +85,18 @@ impl<'p> Change<'p> {
 
     /// Records a history entry; it carries the trace as it stands.
     pub fn record(&mut self, action: &str, target: Target, detail: impl Into<String>) {
+        self.record_for(None, action, target, detail);
+    }
+
+    /// Records a history entry about an account of `provider_id` when the change itself has no
+    /// provider (an admin's edit, a lifecycle rule), so that the provider's history lists it.
+    pub fn record_for(
+        &mut self,
+        provider_id: Option<&str>,
+        action: &str,
+        target: Target,
+        detail: impl Into<String>,
+    ) {
         let (target_type, target_id, target_name) = match target {
             Target::User { id, name } => ("user", Some(id), Some(name)),
             Target::Group { id, name } => ("group", Some(id), Some(name)),
@@ -99,7 +111,11 @@ impl<'p> Change<'p> {
             target_type: target_type.to_owned(),
             target_id: target_id.map(str::to_owned),
             target_name: target_name.map(str::to_owned),
-            provider_id: self.provider.map(|p| p.id.clone()),
+            provider_id: self
+                .provider
+                .map(|p| p.id.as_str())
+                .or(provider_id)
+                .map(str::to_owned),
             detail: detail.into(),
             trace,
         });

@@ -396,8 +396,8 @@ pub async fn listed_ids<'e>(
 }
 
 /// Sets the site side of one membership (creating the row as site-only if needed).
-pub async fn set_site<'e>(
-    db: impl Executor<'e, Database = Sqlite>,
+pub async fn set_site(
+    db: &mut sqlx::SqliteConnection,
     seq: i64,
     member_id: &str,
     member_type: &str,
@@ -415,9 +415,14 @@ pub async fn set_site<'e>(
     .bind(member_type)
     .bind(now)
     .bind(site)
-    .execute(db)
+    .execute(&mut *db)
     .await?;
-    Ok(())
+    if site {
+        Ok(())
+    } else {
+        // A membership on neither side is no membership: nothing should list it.
+        prune(db, seq).await
+    }
 }
 
 /// Takes every member of group `seq` off the site (it is held): the IdP's list stays.
