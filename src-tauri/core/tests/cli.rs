@@ -12,6 +12,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use workbench_core::site::options::{FIELDS, Kind};
 
 const BIN: &str = env!("CARGO_BIN_EXE_scim-workbench");
 
@@ -404,4 +405,168 @@ fn serve_provisions_over_http_and_stops_cleanly_on_sigterm() {
         !exported.to_string().contains(token),
         "export carries no secrets"
     );
+}
+
+/// A value for every option that differs from a new provider's default, in the form
+/// `provider set` takes.
+fn non_default(name: &str, kind: Kind, current: &Value) -> (String, Value) {
+    match kind {
+        Kind::Bool => {
+            let flipped = !current.as_bool().unwrap();
+            (flipped.to_string(), json!(flipped))
+        }
+        Kind::Deprovision => ("delete".into(), json!("delete")),
+        Kind::TwoFactor => ("always_require".into(), json!("always_require")),
+        Kind::Text if name == "provision_time_zone" => {
+            ("Europe/Berlin".into(), json!("Europe/Berlin"))
+        }
+        Kind::Text => ("Acme Corp".into(), json!("Acme Corp")),
+        Kind::List => ("IT, Support*".into(), json!("IT, Support*")),
+    }
+}
+
+#[test]
+fn provider_set_covers_every_option_and_export_shows_them() {
+    let scratch = Scratch::new("options");
+    let db = scratch.db();
+    let created = json_of(&[
+        "provider", "create", "--db", &db, "--name", "Okta", "--kind", "okta",
+    ]);
+    let id = created["id"].as_str().unwrap().to_owned();
+    let defaults = json_of(&["provider", "list", "--db", &db])[0]["options"].clone();
+
+    let mut assignments = Vec::new();
+    let mut expected = serde_json::Map::new();
+    for (name, kind, _) in FIELDS {
+        let (text, value) = non_default(name, *kind, &defaults[*name]);
+        assert_ne!(defaults[*name], value, "{name} already had {value}");
+        assignments.push(format!("{name}={text}"));
+        expected.insert((*name).to_owned(), value);
+    }
+    let mut args = vec!["provider", "set", "--db", &db, &id];
+    args.extend(assignments.iter().map(String::as_str));
+    let set = json_of(&args);
+    assert_eq!(set["options"], Value::Object(expected.clone()));
+
+    let exported = json_of(&["export", "--db", &db]);
+    assert_eq!(
+        exported["providers"][0]["options"],
+        Value::Object(expected),
+        "export reads the options back under the same names"
+    );
+}
+
+/// The fields the export promises for every user and group (ARCHITECTURE.md "Contracts").
+const USER_FIELDS: &[&str] = &[
+    "username",
+    "email",
+    "status",
+    "held_reason",
+    "role",
+    "authentication_method",
+    "provider_id",
+    "managed",
+    "company",
+    "time_zone",
+    "require_2fa",
+    "dav_permission",
+    "ftp_permission",
+    "sftp_permission",
+    "groups",
+    "group_admin_of",
+];
+const GROUP_FIELDS: &[&str] = &["name", "status", "held_reason", "members", "admins"];
+
+/// `export` without the moment it ran, for comparing two sites.
+fn exported_site(db: &str) -> Value {
+    let mut exported = json_of(&["export", "--db", db]);
+    exported.as_object_mut().unwrap().remove("exported_at");
+    exported
+}
+
+#[test]
+fn the_demo_site_exports_and_imports_into_an_empty_database_unchanged() {
+    let scratch = Scratch::new("documents");
+    let demo_db = scratch.0.join("demo.db").display().to_string();
+    let loaded = json_of(&["demo", "--db", &demo_db]);
+    assert!(loaded["imported"]["providers"].as_u64().unwrap() >= 3);
+    assert!(
+        loaded["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["secret"]["kind"].is_string()),
+        "the demo prints the secrets of the providers it created, once"
+    );
+
+    let original = exported_site(&demo_db);
+    assert_eq!(original["format"], "scim-workbench-site");
+    let users = original["users"].as_array().unwrap();
+    let groups = original["groups"].as_array().unwrap();
+    assert!(users.len() >= 5 && groups.len() >= 3, "a meaningful site");
+    for user in users {
+        for field in USER_FIELDS {
+            assert!(user.get(*field).is_some(), "user lacks {field}: {user}");
+        }
+    }
+    for group in groups {
+        for field in GROUP_FIELDS {
+            assert!(group.get(*field).is_some(), "group lacks {field}: {group}");
+        }
+    }
+    assert!(
+        users.iter().any(|u| u["managed"] == true) && users.iter().any(|u| u["managed"] == false)
+    );
+
+    // From a file, then from standard input into a second database.
+    let file = scratch.0.join("site.json");
+    std::fs::write(&file, original.to_string()).unwrap();
+    let copy_db = scratch.0.join("copy.db").display().to_string();
+    json_of(&["import", "--db", &copy_db, file.to_str().unwrap()]);
+    assert_eq!(exported_site(&copy_db), original);
+
+    let piped_db = scratch.0.join("piped.db").display().to_string();
+    let mut child = Command::new(BIN)
+        .args(["import", "--db", &piped_db, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(original.to_string().as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(exported_site(&piped_db), original);
+
+    // A second import would mix two sites: refused, and the site is unchanged.
+    assert!(
+        refused(&["import", "--db", &copy_db, file.to_str().unwrap()])
+            .contains("import restores a site into an empty database")
+    );
+    assert_eq!(exported_site(&copy_db), original);
+}
+
+#[test]
+fn import_refuses_documents_that_are_not_sites_and_writes_nothing() {
+    let scratch = Scratch::new("bad-documents");
+    let db = scratch.db();
+    let file = scratch.0.join("site.json");
+    for (text, reason) in [
+        ("{not json", "the site document is not valid"),
+        (
+            r#"{"format": "other", "version": 1, "settings": {}}"#,
+            "expected format \"scim-workbench-site\" version 1",
+        ),
+    ] {
+        std::fs::write(&file, text).unwrap();
+        let error = refused(&["import", "--db", &db, file.to_str().unwrap()]);
+        assert!(error.contains(reason), "{text}: {error}");
+    }
+    assert!(refused(&["import", "--db", &db, "/nonexistent/site.json"]).contains("cannot read"));
+    let empty = json_of(&["export", "--db", &db]);
+    assert_eq!(empty["users"], json!([]));
+    assert_eq!(empty["providers"], json!([]));
 }

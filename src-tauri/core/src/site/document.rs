@@ -325,14 +325,17 @@ fn invalid(what: impl std::fmt::Display) -> SiteError {
 
 /// Reads a document (JSON text), with errors that say where it is wrong.
 pub fn parse(text: &str) -> Result<SiteDocument, SiteError> {
-    let document: SiteDocument = serde_json::from_str(text).map_err(invalid)?;
-    if document.format != FORMAT || document.version != VERSION {
+    // The format first: another kind of document should be named as such, not reported as a
+    // site with missing fields.
+    let value: Value = serde_json::from_str(text).map_err(invalid)?;
+    let (format, version) = (&value["format"], &value["version"]);
+    if format.as_str() != Some(FORMAT) || version.as_u64() != Some(u64::from(VERSION)) {
         return Err(invalid(format!(
-            "expected format \"{FORMAT}\" version {VERSION}, found \"{}\" version {}",
-            document.format, document.version
+            "expected format \"{FORMAT}\" version {VERSION}, found format {format} version {version}"
         )));
     }
-    Ok(document)
+    // Read again as text so that errors carry their line and column.
+    serde_json::from_str(text).map_err(invalid)
 }
 
 /// Restores `document` into an empty database, all or nothing.
