@@ -4,30 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use workbench_tests::TestServer;
-
-fn user(name: &str) -> Value {
-    json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-        "userName": name,
-        "name": {"givenName": "Test", "familyName": "User"},
-        "emails": [{"value": name, "type": "work", "primary": true}],
-        "active": true,
-        "groups": []
-    })
-}
-
-fn patch(ops: Value) -> Value {
-    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
-}
-
-fn traces(history: &[Value]) -> String {
-    history
-        .iter()
-        .flat_map(|e| e["trace"].as_array().cloned().unwrap_or_default())
-        .filter_map(|s| s.as_str().map(str::to_owned))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+use workbench_tests::idp::{assert_has, okta_group, okta_user, patch, traces};
 
 #[tokio::test]
 async fn a_user_held_by_the_required_groups_is_released_by_an_allowed_group_and_held_again() {
@@ -37,7 +14,7 @@ async fn a_user_held_by_the_required_groups_is_released_by_an_allowed_group_and_
         .provider_via_admin("okta", json!({"provision_group_required": "IT, Support*"}))
         .await;
 
-    let created = okta.post("/Users", &user("held@example.com")).await;
+    let created = okta.post("/Users", &okta_user("held@example.com")).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let user_id = created.body["id"].as_str().expect("id").to_owned();
     let detail = admin.user_named("held@example.com").await;
@@ -75,12 +52,9 @@ async fn a_user_held_by_the_required_groups_is_released_by_an_allowed_group_and_
     assert_eq!(detail["user"]["status"], "active", "{detail}");
     let history = admin.history_of(&user_id).await;
     assert_eq!(history[0]["action"], "user_released", "{history:?}");
-    assert!(
-        traces(&history[..1]).contains(
-            "provision_group_required = \"IT, Support*\": user is in \"Support-EU\" → provisioned"
-        ),
-        "{}",
-        traces(&history[..1])
+    assert_has(
+        &traces(&history[..1]),
+        "provision_group_required = \"IT, Support*\": user is in \"Support-EU\" → provisioned",
     );
     let support = admin.group_named("Support-EU").await;
     let member = &support["members"][0];
@@ -104,10 +78,6 @@ async fn a_user_held_by_the_required_groups_is_released_by_an_allowed_group_and_
     server.stop().await;
 }
 
-fn group(name: &str) -> Value {
-    json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": name, "members": []})
-}
-
 #[tokio::test]
 async fn a_group_matching_the_inclusion_list_is_still_held_by_the_exclusion_list() {
     let server = TestServer::start().await;
@@ -118,17 +88,17 @@ async fn a_group_matching_the_inclusion_list_is_still_held_by_the_exclusion_list
             json!({"provision_group_inclusion": "Eng*", "provision_group_exclusion": "*-test"}),
         )
         .await;
-    let user = okta.post("/Users", &user("eve@example.com")).await;
+    let user = okta.post("/Users", &okta_user("eve@example.com")).await;
     let user_id = user.body["id"].as_str().expect("id").to_owned();
 
-    let held = okta.post("/Groups", &group("Eng-test")).await;
+    let held = okta.post("/Groups", &okta_group("Eng-test")).await;
     assert_eq!(
         held.status,
         StatusCode::CREATED,
         "the IdP's request succeeds: {}",
         held.body
     );
-    let kept = okta.post("/Groups", &group("Eng-Platform")).await;
+    let kept = okta.post("/Groups", &okta_group("Eng-Platform")).await;
     assert_eq!(kept.status, StatusCode::CREATED);
 
     let detail = admin.group_named("Eng-test").await;
@@ -142,9 +112,9 @@ async fn a_group_matching_the_inclusion_list_is_still_held_by_the_exclusion_list
     let history = admin.history_of("Eng-test").await;
     assert_eq!(history[0]["action"], "group_held");
     let trace = traces(&history);
-    assert!(
-        trace.contains("provision_group_exclusion = \"*-test\": group \"Eng-test\" matches → held (despite matching provision_group_inclusion \"Eng*\": the exclusion wins)"),
-        "{trace}"
+    assert_has(
+        &trace,
+        "provision_group_exclusion = \"*-test\": group \"Eng-test\" matches → held (despite matching provision_group_inclusion \"Eng*\": the exclusion wins)",
     );
     assert_eq!(
         admin.group_named("Eng-Platform").await["group"]["status"],
@@ -185,7 +155,7 @@ async fn site_admin_wins_over_read_only_admin_and_roles_follow_membership_change
             }),
         )
         .await;
-    let user = okta.post("/Users", &user("root@example.com")).await;
+    let user = okta.post("/Users", &okta_user("root@example.com")).await;
     let user_id = user.body["id"].as_str().expect("id").to_owned();
     assert_eq!(
         admin.user_named("root@example.com").await["user"]["role"],
@@ -193,7 +163,7 @@ async fn site_admin_wins_over_read_only_admin_and_roles_follow_membership_change
     );
     let mut group_ids = Vec::new();
     for name in ["Auditors", "IT-Admins"] {
-        let created = okta.post("/Groups", &group(name)).await;
+        let created = okta.post("/Groups", &okta_group(name)).await;
         let id = created.body["id"].as_str().expect("id").to_owned();
         let added = okta
             .patch(
@@ -215,10 +185,9 @@ async fn site_admin_wins_over_read_only_admin_and_roles_follow_membership_change
         history[0]["detail"],
         "user root@example.com role changed from readonly_site_admin to site_admin"
     );
-    assert!(
-        traces(&history[..1]).contains("provision_site_admin_groups = \"IT-Admins\": user is in \"IT-Admins\" → role site_admin"),
-        "{}",
-        traces(&history[..1])
+    assert_has(
+        &traces(&history[..1]),
+        "provision_site_admin_groups = \"IT-Admins\": user is in \"IT-Admins\" → role site_admin",
     );
 
     // Out of IT-Admins: back to read-only admin; out of Auditors too: a plain user.
@@ -241,10 +210,9 @@ async fn site_admin_wins_over_read_only_admin_and_roles_follow_membership_change
         );
     }
     let history = admin.history_of(&user_id).await;
-    assert!(
-        traces(&history[..1]).contains("user is in none of them → role user"),
-        "{}",
-        traces(&history[..1])
+    assert_has(
+        &traces(&history[..1]),
+        "user is in none of them → role user",
     );
     server.stop().await;
 }
@@ -333,7 +301,7 @@ async fn deprovision_behavior_delete_removes_the_account_and_disable_keeps_it() 
         let okta = server
             .provider_via_admin("okta", json!({"deprovision_behavior": behavior}))
             .await;
-        let created = okta.post("/Users", &user(name)).await;
+        let created = okta.post("/Users", &okta_user(name)).await;
         let id = created.body["id"].as_str().expect("id").to_owned();
         let deleted = okta.delete(&format!("/Users/{id}")).await;
         assert_eq!(deleted.status, StatusCode::NO_CONTENT);
@@ -366,7 +334,7 @@ async fn deprovision_behavior_delete_removes_the_account_and_disable_keeps_it() 
                     "deprovision_behavior = disable: 'kept@example.com' disabled, kept for audit"
                 ));
                 // The same provider creating it again brings the same account back.
-                let again = okta.post("/Users", &user(name)).await;
+                let again = okta.post("/Users", &okta_user(name)).await;
                 assert_eq!(again.status, StatusCode::CREATED, "{}", again.body);
                 assert_eq!(again.body["id"], id.as_str(), "the same account");
                 let detail = admin.get(&format!("/users/{id}")).await;
@@ -399,7 +367,7 @@ async fn with_deprovision_users_off_a_delete_only_ends_scim_management() {
     let okta = server
         .provider_via_admin("okta", json!({"deprovision_users": false}))
         .await;
-    let created = okta.post("/Users", &user("stays@example.com")).await;
+    let created = okta.post("/Users", &okta_user("stays@example.com")).await;
     let id = created.body["id"].as_str().expect("id").to_owned();
     assert_eq!(
         okta.delete(&format!("/Users/{id}")).await.status,
@@ -416,13 +384,12 @@ async fn with_deprovision_users_off_a_delete_only_ends_scim_management() {
     assert_eq!(detail["user"]["authentication_method"], "password");
     let history = admin.history_of(&id).await;
     assert_eq!(history[0]["action"], "user_unlinked");
-    assert!(
-        traces(&history[..1]).contains("deprovision_users = false: the IdP's DELETE ends SCIM management; 'stays@example.com' stays, active, as a local account"),
-        "{}",
-        traces(&history[..1])
+    assert_has(
+        &traces(&history[..1]),
+        "deprovision_users = false: the IdP's DELETE ends SCIM management; 'stays@example.com' stays, active, as a local account",
     );
     // Now a local account: the provider cannot create it again.
-    let again = okta.post("/Users", &user("stays@example.com")).await;
+    let again = okta.post("/Users", &okta_user("stays@example.com")).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert_eq!(again.body["scimType"], "uniqueness");
     server.stop().await;
@@ -442,7 +409,7 @@ async fn an_existing_local_user_is_not_adopted_until_associated_then_it_is_manag
     let id = local.body["id"].as_str().expect("id").to_owned();
     let okta = server.provider_via_admin("okta", json!({})).await;
 
-    let refused = okta.post("/Users", &user("grace@example.com")).await;
+    let refused = okta.post("/Users", &okta_user("grace@example.com")).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert_eq!(refused.body["scimType"], "uniqueness");
     assert!(
@@ -482,7 +449,7 @@ async fn an_existing_local_user_is_not_adopted_until_associated_then_it_is_manag
         ))
         .await;
     assert_eq!(found.body["totalResults"], 1, "{}", found.body);
-    let mut body = user("grace@example.com");
+    let mut body = okta_user("grace@example.com");
     body["active"] = json!(false);
     let updated = okta.put(&format!("/Users/{id}"), &body).await;
     assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);

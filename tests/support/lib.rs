@@ -3,6 +3,8 @@
 //! a small SCIM client. Tests drive the product over HTTP; they never reach into its internals
 //! beyond starting it and creating providers (the CLI's job, done in-process for speed).
 
+pub mod idp;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
@@ -404,7 +406,7 @@ pub fn encode(text: &str) -> String {
     out
 }
 
-fn base64_encode(bytes: &[u8]) -> String {
+pub fn base64_encode(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
