@@ -104,6 +104,9 @@ impl Store {
             .foreign_keys(true)
             .pragma("cache_size", "-32000")
             .pragma("journal_size_limit", "67108864")
+            // Savepoint journals (every multi-statement write job has one) and temporary
+            // B-trees in memory, not in temporary files: a file costs writes on every job.
+            .pragma("temp_store", "MEMORY")
             // Pages missing from SQLite's cache are read through a memory map instead of a
             // pread() each; address space, not memory.
             .pragma("mmap_size", "1073741824");
