@@ -64,7 +64,7 @@ impl<'p> Change<'p> {
         interface: Interface,
         now: Millis,
     ) -> Result<Change<'p>, SiteError> {
-        let row = settings::get(&mut *conn).await?;
+        let row = settings::get_in_job(&mut *conn).await?;
         Ok(Change {
             provider,
             settings: rules::Settings {
@@ -126,7 +126,7 @@ impl<'p> Change<'p> {
         self,
         conn: &mut SqliteConnection,
     ) -> Result<(Trace, Vec<NewHistory>), SiteError> {
-        history::insert(conn, &self.history).await?;
+        history::insert_with_job(conn, self.history.clone()).await?;
         Ok((self.trace, self.history))
     }
 

@@ -62,6 +62,19 @@ pub async fn insert(
     Ok(())
 }
 
+/// Writes `entries` with the transaction of the write job that is running: the writer inserts
+/// them together with those of the other jobs it commits at once, and only if this job
+/// succeeds (see [`super::writer::defer_history`]). Outside a write job, inserts them now.
+pub async fn insert_with_job(
+    db: &mut sqlx::SqliteConnection,
+    entries: Vec<NewHistory>,
+) -> Result<(), StoreError> {
+    match super::writer::defer_history(entries) {
+        Ok(()) => Ok(()),
+        Err(entries) => insert(db, &entries).await,
+    }
+}
+
 /// What to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HistoryFilter {

@@ -23,6 +23,18 @@ pub async fn get<'e>(db: impl Executor<'e, Database = Sqlite>) -> Result<Setting
     .await?)
 }
 
+/// [`get`] for a write job: the row is read once and kept by the writer until a job writes it
+/// (or fails, or another process commits). Every SCIM write needs the settings for the rules;
+/// this saves a round trip per write.
+pub async fn get_in_job(db: &mut sqlx::SqliteConnection) -> Result<SettingsRow, StoreError> {
+    if let Some(Some(row)) = super::writer::with_memo(|memo| memo.settings.clone()) {
+        return Ok(row);
+    }
+    let row = get(&mut *db).await?;
+    super::writer::with_memo(|memo| memo.settings = Some(row.clone()));
+    Ok(row)
+}
+
 pub async fn update<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     row: &SettingsRow,
@@ -40,5 +52,6 @@ pub async fn update<'e>(
     .bind(row.updated_at)
     .execute(db)
     .await?;
+    super::writer::with_memo(|memo| memo.settings = None);
     Ok(())
 }

@@ -11,6 +11,61 @@ use sqlx::{ConnectOptions, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::StoreError;
+use super::history::{self, NewHistory};
+use super::settings::SettingsRow;
+
+tokio::task_local! {
+    /// History entries the running job wants written with its transaction (see
+    /// [`defer_history`]).
+    static PENDING_HISTORY: std::cell::RefCell<Vec<NewHistory>>;
+}
+
+/// What the writer remembers between transactions, for the jobs it runs. Only jobs read and
+/// write the database it is derived from, and they all run on the writer, so it stays true as
+/// long as it is dropped when a job fails (its writes are undone), when a commit fails, and
+/// when another process commits.
+#[derive(Debug, Default)]
+pub(super) struct Memo {
+    /// The site settings row; `None` until a job reads it, and after it is written.
+    pub settings: Option<SettingsRow>,
+}
+
+type SharedMemo = Arc<std::sync::Mutex<Memo>>;
+
+tokio::task_local! {
+    static MEMO: SharedMemo;
+}
+
+/// Runs `f` on the writer's memo, when called from a write job.
+pub(super) fn with_memo<R>(f: impl FnOnce(&mut Memo) -> R) -> Option<R> {
+    MEMO.try_with(|memo| memo.lock().ok().map(|mut memo| f(&mut memo)))
+        .ok()
+        .flatten()
+}
+
+fn forget(memo: &SharedMemo) {
+    if let Ok(mut memo) = memo.lock() {
+        *memo = Memo::default();
+    }
+}
+
+/// Hands `entries` to the writer, which inserts the entries of every job of the group that
+/// succeeded in one statement just before it commits; a job that fails leaves none. One
+/// statement per group instead of one per job: on this machine every statement is a round trip
+/// between threads, and a write job is bounded by their number. Outside a write job, the
+/// entries come back (`Err`) for the caller to insert itself.
+pub fn defer_history(entries: Vec<NewHistory>) -> Result<(), Vec<NewHistory>> {
+    let mut slot = Some(entries);
+    let _ = PENDING_HISTORY.try_with(|pending| {
+        if let Some(entries) = slot.take() {
+            pending.borrow_mut().extend(entries);
+        }
+    });
+    match slot {
+        None => Ok(()),
+        Some(entries) => Err(entries),
+    }
+}
 
 /// A boxed future borrowing the connection for `'c`.
 pub type BoxFuture<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
@@ -101,7 +156,7 @@ pub(super) enum Writer {
     /// File databases: the dedicated writer thread.
     Thread(mpsc::Sender<Message>),
     /// In-memory databases: the one pooled connection, one job per transaction.
-    Pool(SqlitePool),
+    Pool(SqlitePool, SharedMemo),
 }
 
 pub(super) enum Message {
@@ -163,7 +218,7 @@ impl Writer {
     }
 
     pub fn on_pool(pool: SqlitePool) -> Writer {
-        Writer::Pool(pool)
+        Writer::Pool(pool, SharedMemo::default())
     }
 
     /// Applies the embedded migrations.
@@ -177,7 +232,7 @@ impl Writer {
                     .map_err(|_| StoreError::WriterGone)?;
                 done_rx.await.map_err(|_| StoreError::WriterGone)?
             }
-            Writer::Pool(pool) => Ok(sqlx::migrate!("./migrations").run(pool).await?),
+            Writer::Pool(pool, _) => Ok(sqlx::migrate!("./migrations").run(pool).await?),
         }
     }
 
@@ -242,8 +297,8 @@ fn submit(writer: Writer, job: Job) -> BoxFuture<'static, ()> {
                     (job.abort)(StoreError::WriterGone);
                 }
             }
-            Writer::Pool(pool) => match pool.acquire().await {
-                Ok(mut connection) => run_group(&mut connection, vec![job]).await,
+            Writer::Pool(pool, memo) => match pool.acquire().await {
+                Ok(mut connection) => run_group(&mut connection, &memo, vec![job]).await,
                 Err(e) => (job.abort)(StoreError::Database(e)),
             },
         }
@@ -258,6 +313,7 @@ async fn serve(
     external: Arc<AtomicU64>,
 ) {
     let mut flushes = Vec::new();
+    let memo = SharedMemo::default();
     let mut tick = tokio::time::interval(EXTERNAL_CHECK_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut seen = data_version(&mut connection).await;
@@ -272,6 +328,7 @@ async fn serve(
                 if now != seen {
                     seen = now;
                     external.fetch_add(1, Ordering::SeqCst);
+                    forget(&memo);
                 }
                 continue;
             }
@@ -283,6 +340,7 @@ async fn serve(
                 Message::Job(job) => jobs.push(job),
                 Message::Flush(done) => flushes.push(done),
                 Message::Migrate(done) => {
+                    forget(&memo);
                     let result = sqlx::migrate!("./migrations").run(&mut connection).await;
                     let _ = done.send(result.map_err(StoreError::from));
                 }
@@ -292,7 +350,7 @@ async fn serve(
             }
         }
         if !jobs.is_empty() {
-            run_group(&mut connection, jobs).await;
+            run_group(&mut connection, &memo, jobs).await;
         }
         for done in flushes.drain(..) {
             let _ = done.send(());
@@ -302,7 +360,11 @@ async fn serve(
 }
 
 /// Runs `jobs` in one transaction, each in a savepoint, then answers each.
-fn run_group(connection: &mut SqliteConnection, jobs: Vec<Job>) -> BoxFuture<'_, ()> {
+fn run_group<'a>(
+    connection: &'a mut SqliteConnection,
+    memo: &'a SharedMemo,
+    jobs: Vec<Job>,
+) -> BoxFuture<'a, ()> {
     Box::pin(async move {
         let mut answers: Vec<Deliver> = Vec::with_capacity(jobs.len());
         if let Err(e) = sqlx::query("BEGIN IMMEDIATE")
@@ -315,6 +377,7 @@ fn run_group(connection: &mut SqliteConnection, jobs: Vec<Job>) -> BoxFuture<'_,
             }
             return;
         }
+        let mut group_history = Vec::new();
         for job in jobs {
             let savepoint = job.savepoint == Savepoint::Yes;
             if savepoint
@@ -323,21 +386,45 @@ fn run_group(connection: &mut SqliteConnection, jobs: Vec<Job>) -> BoxFuture<'_,
                 (job.abort)(StoreError::Database(e));
                 continue;
             }
-            let (ok, deliver) = job.run.run(connection).await;
+            let (ok, deliver, job_history) = MEMO
+                .scope(
+                    memo.clone(),
+                    PENDING_HISTORY.scope(std::cell::RefCell::default(), async {
+                        let (ok, deliver) = job.run.run(connection).await;
+                        (ok, deliver, PENDING_HISTORY.with(|pending| pending.take()))
+                    }),
+                )
+                .await;
+            if !ok {
+                // Whatever the job wrote is undone; so is anything it taught the memo.
+                forget(memo);
+            }
             let ended = if savepoint {
                 end_savepoint(connection, ok).await
             } else {
                 Ok(())
             };
             match ended {
-                Ok(()) => answers.push(deliver),
+                Ok(()) => {
+                    if ok {
+                        group_history.extend(job_history);
+                    }
+                    answers.push(deliver);
+                }
                 Err(e) => deliver(Some(StoreError::Database(e))),
             }
         }
-        match sqlx::query("COMMIT").execute(&mut *connection).await {
-            Ok(_) => answers.into_iter().for_each(|deliver| deliver(None)),
-            Err(e) => {
-                let message = format!("commit failed: {e}");
+        let committed = match history::insert(connection, &group_history).await {
+            Err(e) => Err(format!("cannot write the history log: {e}")),
+            Ok(()) => match sqlx::query("COMMIT").execute(&mut *connection).await {
+                Ok(_) => Ok(()),
+                Err(e) => Err(format!("commit failed: {e}")),
+            },
+        };
+        match committed {
+            Ok(()) => answers.into_iter().for_each(|deliver| deliver(None)),
+            Err(message) => {
+                forget(memo);
                 let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
                 for deliver in answers {
                     deliver(Some(StoreError::Writer(message.clone())));
