@@ -176,7 +176,7 @@ pub async fn detail(site: &Site, id: &str, scim_base_url: &str) -> Result<UserDe
         .collect();
     let managed = row.account.managed && row.provider_id.is_some();
     let scim = if managed {
-        Some(super::render::user(&row, scim_base_url)?.to_value())
+        Some(super::render::user(&row.scim(), scim_base_url)?.to_value())
     } else {
         None
     };

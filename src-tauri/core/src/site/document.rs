@@ -207,7 +207,7 @@ pub async fn export(site: &Site) -> Result<SiteDocument, SiteError> {
         let a = &row.account;
         let managed = a.managed && row.provider_id.is_some();
         let scim = if managed {
-            let mut value = render::user(row, "")?.to_value();
+            let mut value = render::user(&row.scim(), "")?.to_value();
             if let Some(object) = value.as_object_mut() {
                 object.shift_remove("meta");
                 object.shift_remove("groups");

@@ -14,7 +14,7 @@ use workbench_scim::datetime::DateTime;
 
 use super::{Found, SiteError, etag};
 use crate::store::groups::{GroupRow, MemberRow};
-use crate::store::users::UserRow;
+use crate::store::users::ScimUserRow;
 use crate::store::{Millis, StoreError};
 
 /// A Unix-millisecond time as an instant.
@@ -110,7 +110,7 @@ fn splice(stored: &str, extra: &[(&str, String)]) -> Result<String, SiteError> {
 }
 
 /// A user's representation, with its direct memberships (from the row) as `groups`.
-pub fn user(row: &UserRow, base_url: &str) -> Result<Found, SiteError> {
+pub fn user(row: &ScimUserRow, base_url: &str) -> Result<Found, SiteError> {
     let location = format!("{base_url}/Users/{}", row.id);
     let memberships: Vec<(String, String)> = serde_json::from_str(&row.memberships)
         .map_err(|e| corrupt("memberships are not JSON", e))?;

@@ -20,7 +20,7 @@ use crate::rules::{self, Deprovision, GroupsFrom};
 use crate::secrets;
 use crate::store::groups as group_rows;
 use crate::store::lower::Table;
-use crate::store::users::{self as rows, AccountRow, UserRow, UserWrite};
+use crate::store::users::{self as rows, AccountRow, ScimUserRow, UserRow, UserWrite};
 use crate::store::{Millis, StoreError, Unique};
 
 /// Attributes the server derives or must not keep: never stored in the resource JSON.
@@ -209,7 +209,7 @@ pub async fn create(
             site.positions.added(&caller.provider.id, row.seq);
         }
     }
-    render::user(&row, &caller.base_url)
+    render::user(&row.scim(), &caller.base_url)
 }
 
 /// A top-level member of a request body, by case-insensitive name.
@@ -368,7 +368,9 @@ async fn visible<'e>(
 
 /// `GET /Users/{id}`.
 pub async fn get(site: &Site, caller: &Caller, id: &str) -> Result<Found, SiteError> {
-    let row = visible(site.store().reader(), &caller.provider.id, id).await?;
+    let row = rows::scim_get(site.store().reader(), &caller.provider.id, id)
+        .await?
+        .ok_or_else(|| SiteError::NotFound(format!("User {id} not found")))?;
     render::user(&row, &caller.base_url)
 }
 
@@ -471,7 +473,7 @@ pub async fn replace(
         })
         .await?;
     outcome.absorb(parts);
-    render::user(&row, &caller.base_url)
+    render::user(&row.scim(), &caller.base_url)
 }
 
 /// Whether a PATCH operation sets `active` (by path, or inside a path-less value).
@@ -534,7 +536,7 @@ pub async fn patch(
         .await?;
     *tolerances = job_tolerances;
     outcome.absorb(parts);
-    render::user(&row, &caller.base_url)
+    render::user(&row.scim(), &caller.base_url)
 }
 
 /// `DELETE /Users/{id}`: `deprovision_users` and `deprovision_behavior` decide what becomes of
@@ -633,7 +635,7 @@ pub async fn list(
     let plan = listing::plan(&USER, Table::Users, query, tolerances)?;
     let db = site.store().reader();
     let provider = &caller.provider.id;
-    let render_page = |rows: Vec<UserRow>| {
+    let render_page = |rows: Vec<ScimUserRow>| {
         rows.iter()
             .map(|row| render::user(row, &caller.base_url).map(|found| found.json))
             .collect::<Result<Vec<String>, SiteError>>()

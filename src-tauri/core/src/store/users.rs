@@ -64,16 +64,59 @@ pub struct UserWrite {
     pub folded: String,
 }
 
+/// What a SCIM read renders: the stored resource and the groups the IdP lists the user in,
+/// without the site account (reads decode only these columns).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ScimUserRow {
+    pub id: String,
+    pub resource: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub version: i64,
+    /// As [`UserRow::memberships`].
+    pub memberships: String,
+}
+
+impl UserRow {
+    /// The SCIM side of the row, for rendering.
+    pub fn scim(&self) -> ScimUserRow {
+        ScimUserRow {
+            id: self.id.clone(),
+            resource: self.resource.clone(),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+            memberships: self.memberships.clone(),
+        }
+    }
+}
+
+/// `[[group id, display name], …]` of the groups the IdP lists user `r` in.
+macro_rules! memberships_sql {
+    () => {
+        "(SELECT json_group_array(json_array(m.id, m.display_name)) FROM
+       (SELECT g.id, g.display_name FROM group_members gm JOIN groups g ON g.seq = gm.group_seq
+        WHERE gm.member_id = r.id AND gm.scim = 1 ORDER BY g.display_name_key, g.id) m) AS memberships"
+    };
+}
+
+/// The columns of [`ScimUserRow`].
+const SCIM_COLUMNS: &str = concat!(
+    "r.id, r.resource, r.created_at, r.updated_at, r.version, ",
+    memberships_sql!()
+);
+
 /// The row, its account, and its IdP memberships: one statement for what a rendered user and
 /// the rules need.
-const COLUMNS: &str = "r.seq, r.id, r.provider_id, r.user_name, r.resource, r.password_set, r.created_at,
-    r.updated_at, r.version,
-    (SELECT json_group_array(json_array(m.id, m.display_name)) FROM
-       (SELECT g.id, g.display_name FROM group_members gm JOIN groups g ON g.seq = gm.group_seq
-        WHERE gm.member_id = r.id AND gm.scim = 1 ORDER BY g.display_name_key, g.id) m) AS memberships,
+const COLUMNS: &str = concat!(
+    "r.seq, r.id, r.provider_id, r.user_name, r.resource, r.password_set, r.created_at,
+    r.updated_at, r.version, ",
+    memberships_sql!(),
+    ",
     r.email, r.status, r.held_reason, r.disabled_reason, r.role, r.authentication_method, r.managed,
     r.scim_deleted, r.require_2fa, r.dav_permission, r.ftp_permission, r.sftp_permission,
-    r.time_zone, r.company, r.last_login_at, r.idp_groups, r.status_changed_at";
+    r.time_zone, r.company, r.last_login_at, r.idp_groups, r.status_changed_at"
+);
 
 /// The users a provider's SCIM endpoint sees (`?` = the provider id).
 const VISIBLE: &str = "r.provider_id = ? AND r.managed = 1 AND r.scim_deleted = 0";
@@ -196,6 +239,20 @@ pub async fn get<'e>(
 }
 
 /// The user holding a user name (folded), if any.
+/// User `id` as provider `provider_id`'s SCIM endpoint sees it (`None` if it does not).
+pub async fn scim_get<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    provider_id: &str,
+    id: &str,
+) -> Result<Option<ScimUserRow>, StoreError> {
+    let sql = format!("SELECT {SCIM_COLUMNS} FROM users r WHERE r.id = ? AND {VISIBLE}");
+    Ok(sqlx::query_as(&sql)
+        .bind(id)
+        .bind(provider_id)
+        .fetch_optional(db)
+        .await?)
+}
+
 pub async fn by_user_name<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     user_name_key: &str,
@@ -279,10 +336,10 @@ pub async fn page<'e>(
     order: &str,
     limit: Option<u64>,
     offset: u64,
-) -> Result<Vec<UserRow>, StoreError> {
+) -> Result<Vec<ScimUserRow>, StoreError> {
     let limit = limit.map_or(-1, |l| l.min(i64::MAX as u64) as i64);
     let sql = format!(
-        "SELECT {COLUMNS} FROM users r WHERE {VISIBLE} AND {} ORDER BY {order}, r.seq LIMIT ? OFFSET ?",
+        "SELECT {SCIM_COLUMNS} FROM users r WHERE {VISIBLE} AND {} ORDER BY {order}, r.seq LIMIT ? OFFSET ?",
         filter.sql
     );
     let query = bind_all(sqlx::query_as(&sql).bind(provider_id), &filter.binds);
@@ -311,9 +368,9 @@ pub async fn page_from<'e>(
     provider_id: &str,
     seq: i64,
     limit: u64,
-) -> Result<Vec<UserRow>, StoreError> {
+) -> Result<Vec<ScimUserRow>, StoreError> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM users r WHERE {VISIBLE} AND r.seq >= ? ORDER BY r.seq LIMIT ?"
+        "SELECT {SCIM_COLUMNS} FROM users r WHERE {VISIBLE} AND r.seq >= ? ORDER BY r.seq LIMIT ?"
     );
     Ok(sqlx::query_as(&sql)
         .bind(provider_id)
