@@ -341,7 +341,7 @@ fn touch_job(
 
 /// Writes a credential's `last_used_at` (off the request path).
 async fn record_use(store: crate::store::Store, id: String, now: Millis) {
-    if let Err(e) = store.write(touch_job(id, now)).await {
+    if let Err(e) = store.write_single(touch_job(id, now)).await {
         tracing::warn!(error = %e, "could not record a credential's last use");
     }
 }

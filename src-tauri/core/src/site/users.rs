@@ -168,33 +168,50 @@ pub async fn create(
         .store()
         .write_or_rehearse(caller.dry_run, move |conn| {
             Box::pin(async move {
-                let mut change = Change::start(conn, Some(&provider), Interface::Scim, now).await?;
-                let user_name = parsed.get_str("userName").unwrap_or_default();
-                let existing = rows::by_user_name(&mut *conn, &fold_case(user_name)).await?;
-                let (row, came_back) = match existing {
+                // A new name is the common case: insert first, and look the name up only when
+                // it is taken (a round trip fewer per create). Nothing is written before an
+                // insert that fails, and its trace is dropped with `attempt`.
+                let mut attempt =
+                    Change::start(conn, Some(&provider), Interface::Scim, now).await?;
+                let id = secrets::uuid();
+                let inserted = insert(
+                    &mut attempt,
+                    conn,
+                    parsed.clone(),
+                    &id,
+                    sent_groups.as_ref(),
+                    active,
+                )
+                .await?;
+                let (row, came_back, change) = match inserted {
+                    Some(row) => (row, false, attempt),
                     None => {
-                        let id = secrets::uuid();
-                        let row =
-                            insert(&mut change, conn, parsed, &id, sent_groups.as_ref(), active)
-                                .await?;
-                        (row, false)
-                    }
-                    Some(held)
-                        if held.provider_id.as_deref() == Some(provider.id.as_str())
-                            && held.account.scim_deleted =>
-                    {
+                        let mut change =
+                            Change::start(conn, Some(&provider), Interface::Scim, now).await?;
+                        let user_name = parsed.get_str("userName").unwrap_or_default();
+                        let holder = rows::by_user_name(&mut *conn, &fold_case(user_name))
+                            .await?
+                            .ok_or_else(|| {
+                                SiteError::Conflict(format!(
+                                    "userName '{user_name}' is taken, but by no user this transaction can see"
+                                ))
+                            })?;
+                        if holder.provider_id.as_deref() != Some(provider.id.as_str())
+                            || !holder.account.scim_deleted
+                        {
+                            return Err(name_taken(&holder, user_name, &provider.id));
+                        }
                         let row = reprovision(
                             &mut change,
                             conn,
-                            held,
+                            holder,
                             parsed,
                             sent_groups.as_ref(),
                             active,
                         )
                         .await?;
-                        (row, true)
+                        (row, true, change)
                     }
-                    Some(holder) => return Err(name_taken(&holder, user_name, &provider.id)),
                 };
                 let parts = change.finish(conn).await?;
                 Ok::<_, SiteError>((row, came_back, parts))
@@ -220,7 +237,7 @@ fn field(body: &Value, name: &str) -> Option<Value> {
         .map(|(_, v)| v.clone())
 }
 
-/// Creates a user the IdP sent, as the rules decide.
+/// Creates a user the IdP sent, as the rules decide; `None` when its `userName` is taken.
 async fn insert(
     change: &mut Change<'_>,
     conn: &mut sqlx::SqliteConnection,
@@ -228,7 +245,7 @@ async fn insert(
     id: &str,
     sent_groups: Option<&Value>,
     active: Option<bool>,
-) -> Result<UserRow, SiteError> {
+) -> Result<Option<UserRow>, SiteError> {
     let provider = change.provider.map(|p| p.id.clone()).unwrap_or_default();
     let prepared = prepare(resource, id, Some(&provider))?;
     let groups = stated_groups(conn, sent_groups, None).await?;
@@ -251,9 +268,12 @@ async fn insert(
     account.status_changed_at = Some(change.now);
     let seq = match rows::insert(&mut *conn, &write, &account, change.now).await {
         Ok(seq) => seq,
-        Err(e) => return Err(on_unique(conn, e, &write, &provider).await),
+        Err(StoreError::Database(e)) if Unique::of(&e) == Some(Unique::UserName) => {
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into()),
     };
-    Ok(row_after_write(
+    Ok(Some(row_after_write(
         seq,
         write,
         change.now,
@@ -261,7 +281,7 @@ async fn insert(
         1,
         "[]".into(),
         account,
-    ))
+    )))
 }
 
 /// The IdP creates again a user it deleted while `deprovision_behavior` was `disable`: the
