@@ -5,6 +5,7 @@ pub mod api_types;
 pub mod cli;
 pub mod clock;
 pub mod http;
+pub mod logs;
 pub mod rules;
 pub mod secrets;
 pub mod server;
