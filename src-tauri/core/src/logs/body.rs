@@ -1,0 +1,111 @@
+//! A request or response body as the SCIM log keeps it: redacted first, then cut to a size
+//! limit with a marker that says how much was dropped — never dropped silently. Bodies that
+//! are not JSON (a malformed request, an HTML error page from a proxy) are kept as text.
+
+use serde_json::Value;
+
+use super::redact::Redaction;
+
+/// The default size limit of a stored body (64 KiB): an Okta import page of 100 users fits.
+pub const DEFAULT_LIMIT: usize = 64 * 1024;
+
+/// A body as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBody {
+    /// The redacted body: compact JSON when it parsed, else the text (invalid UTF-8 shown as
+    /// U+FFFD); ends with the truncation marker when cut.
+    pub text: String,
+    /// Whether the body parsed as JSON.
+    pub json: bool,
+    /// The size of the redacted body before it was cut, when it was.
+    pub truncated_from: Option<usize>,
+    /// How many secret values redaction replaced.
+    pub redacted: usize,
+}
+
+/// Redacts and cuts `bytes` for storage.
+pub fn store(bytes: &[u8], limit: usize, redaction: &Redaction) -> StoredBody {
+    let (text, json, redacted) = match serde_json::from_slice::<Value>(bytes) {
+        Ok(mut value) => {
+            let redacted = redaction.json(&mut value);
+            (value.to_string(), true, redacted)
+        }
+        Err(_) => {
+            let (text, redacted) = redaction.text(&String::from_utf8_lossy(bytes));
+            (text, false, redacted)
+        }
+    };
+    let (text, truncated_from) = cut(text, limit);
+    StoredBody {
+        text,
+        json,
+        truncated_from,
+        redacted,
+    }
+}
+
+/// `text` cut to at most `limit` bytes (at a character boundary) plus a marker.
+fn cut(mut text: String, limit: usize) -> (String, Option<usize>) {
+    let total = text.len();
+    if total <= limit {
+        return (text, None);
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push_str(&format!(
+        "…[truncated by SCIM Workbench: {end} of {total} bytes kept]"
+    ));
+    (text, Some(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_is_redacted_and_kept_compact() {
+        let body = br#"{ "userName": "a@b.c",  "password": "Sup3r-secret!" }"#;
+        let stored = store(body, DEFAULT_LIMIT, &Redaction::default());
+        assert_eq!(
+            stored.text,
+            r#"{"userName":"a@b.c","password":"[redacted]"}"#
+        );
+        assert!(stored.json);
+        assert_eq!((stored.redacted, stored.truncated_from), (1, None));
+    }
+
+    #[test]
+    fn malformed_bodies_are_kept_as_redacted_text() {
+        let body = b"{\"userName\": \"a\", \"password\": \"pw\", \xff";
+        let stored = store(body, DEFAULT_LIMIT, &Redaction::default());
+        assert!(!stored.json);
+        assert_eq!(
+            stored.text,
+            "{\"userName\": \"a\", \"password\": \"[redacted]\", \u{fffd}"
+        );
+        assert_eq!(stored.redacted, 1);
+        assert_eq!(store(b"", 10, &Redaction::default()).text, "");
+    }
+
+    #[test]
+    fn big_bodies_are_cut_with_a_marker_at_a_character_boundary() {
+        let body = format!("\"{}\"", "é".repeat(100)); // 202 bytes of JSON
+        let stored = store(body.as_bytes(), 10, &Redaction::default());
+        assert!(stored.json);
+        assert_eq!(stored.truncated_from, Some(202));
+        assert_eq!(
+            stored.text,
+            "\"éééé…[truncated by SCIM Workbench: 9 of 202 bytes kept]"
+        );
+        // A secret near the end is redacted before the cut, so no part of it is kept.
+        let secret = format!(
+            r#"{{"a": "{}", "password": "tail-secret"}}"#,
+            "x".repeat(50)
+        );
+        let stored = store(secret.as_bytes(), 60, &Redaction::default());
+        assert!(!stored.text.contains("tail"), "{}", stored.text);
+    }
+}
