@@ -7,6 +7,7 @@ use crate::site::accounts::{NewUser, UserDetail, UserEdit, UserPage, UserQuery};
 use crate::site::history::{HistoryPage, HistoryQuery};
 use crate::site::lifecycle::{LifecycleRule, LifecycleRuleInput, RunReport};
 use crate::site::provider_admin::{CreatedProvider, Expiry, NewProvider, ProviderView, Secret};
+use crate::site::scim_log::{ScimLogEntry, ScimLogPage, ScimLogQuery};
 use crate::site::settings::{SettingsChange, SiteSettings};
 use crate::site::sign_in::{SignInRequest, SignInResult};
 use crate::site::site_groups::{GroupDetail, GroupEdit, GroupPage, GroupQuery, NewGroup};
@@ -44,7 +45,10 @@ pub fn typescript() -> Result<String, String> {
         .register::<SignInRequest>()
         .register::<SignInResult>()
         .register::<HistoryQuery>()
-        .register::<HistoryPage>();
+        .register::<HistoryPage>()
+        .register::<ScimLogQuery>()
+        .register::<ScimLogPage>()
+        .register::<ScimLogEntry>();
     let body = specta_typescript::Typescript::default()
         .export(&types, specta_serde::Format)
         .map_err(|e| e.to_string())?;

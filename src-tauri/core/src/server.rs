@@ -10,6 +10,7 @@ use tokio::sync::watch;
 
 use crate::clock::{SharedClock, SystemClock};
 use crate::http::{self, AppState, Config, SCIM_PATH};
+use crate::logs::{self, LogWriter, Redaction};
 use crate::site::{Site, lifecycle};
 use crate::store::{Location, Store};
 
@@ -39,6 +40,7 @@ pub struct Running {
     pub state: AppState,
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<std::io::Result<()>>>,
+    log_writer: LogWriter,
 }
 
 impl Running {
@@ -60,6 +62,8 @@ impl Running {
                 Ok(Ok(())) => {}
             }
         }
+        // The listeners are done, so every exchange is queued: write them all.
+        self.log_writer.finish().await;
         self.state.site.store().close().await;
     }
 }
@@ -91,7 +95,12 @@ pub async fn start(options: ServeOptions) -> Result<Running, StartError> {
         ..Config::default()
     };
     let clock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
-    let state = AppState::new(Site::new(store, clock), config);
+    let (log_writer, recorder) = LogWriter::start(
+        store.clone(),
+        Redaction::default(),
+        logs::body::DEFAULT_LIMIT,
+    );
+    let state = AppState::new(Site::new(store, clock), config).with_log(recorder);
     let (stop, stopped) = watch::channel(false);
     let until = move || {
         let mut stopped = stopped.clone();
@@ -119,6 +128,7 @@ pub async fn start(options: ServeOptions) -> Result<Running, StartError> {
         state,
         stop,
         tasks,
+        log_writer,
     })
 }
 

@@ -221,6 +221,21 @@ export type LifecycleRuleInput = {
 	enabled?: boolean | null,
 };
 
+/**  A request or response body as logged. */
+export type LoggedBody = {
+	/**  Compact JSON when it parsed, else the text; ends with a marker when cut. */
+	text: string,
+	json: boolean,
+	/**  The size in bytes before it was cut, when it was. */
+	truncated_from: number | null,
+};
+
+/**  A header as logged (secrets already replaced). */
+export type LoggedHeader = {
+	name: string,
+	value: string,
+};
+
 /**  A local group to create. */
 export type NewGroup = {
 	name: string,
@@ -308,6 +323,61 @@ export type RunReport = {
 export type RunRequest = {
 	/**  Report what would happen, change nothing. */
 	dry_run?: boolean,
+};
+
+/**  One exchange. */
+export type ScimLogEntry = {
+	/**  Its place in the log (the paging cursor). */
+	seq: string,
+	at: string,
+	/**  The SSO provider whose credential was presented; absent when authentication failed. */
+	provider_id: string | null,
+	method: string,
+	path: string,
+	query: string | null,
+	request_headers: LoggedHeader[],
+	request_body: LoggedBody,
+	status: number,
+	response_headers: LoggedHeader[],
+	response_body: LoggedBody,
+	duration_ms: number | null,
+	client_address: string | null,
+	user_agent: string | null,
+	/**  `okta`, `entra_id`, `onelogin`, `jumpcloud`, `duo` or `unknown`, and why. */
+	idp: string,
+	idp_reason: string,
+	/**  Ids of the users and groups the exchange named or changed. */
+	resources: string[],
+	/**  Tolerances applied and the provisioning rules' decision, one step per line. */
+	trace: string[],
+};
+
+/**  A page of exchanges, newest first. */
+export type ScimLogPage = {
+	items: ScimLogEntry[],
+	/**  Pass as `before` for the next (older) page; absent on the last page. */
+	next: string | null,
+};
+
+/**  Which exchanges to list. */
+export type ScimLogQuery = {
+	provider_id?: string | null,
+	method?: string | null,
+	/**  An exact status (`409`) or a class (`4xx`). */
+	status?: string | null,
+	/**  Part of the path (`/Groups`), or a resource id the exchange named or changed. */
+	path?: string | null,
+	/**  The IdP guess (`okta`, `entra_id`, …, `unknown`). */
+	idp?: string | null,
+	/**  Text in the request or response body, without regard to case. */
+	text?: string | null,
+	/**  RFC 3339 times: exchanges at or after `since`, before `until`. */
+	since?: string | null,
+	until?: string | null,
+	/**  The `next` cursor of the previous page. */
+	before?: string | null,
+	/**  At most 500; 100 when absent. */
+	limit?: number | null,
 };
 
 /**  A secret, shown once. */

@@ -36,6 +36,9 @@ impl FromRequestParts<AppState> for Authenticated {
             base_url: base_url(&parts.headers, state),
         };
         parts.extensions.insert(caller.provider.clone());
+        if let Some(slot) = parts.extensions.get::<crate::logs::capture::ProviderSlot>() {
+            slot.set(&caller.provider.id, caller.provider.kind);
+        }
         Ok(Authenticated { caller, tolerances })
     }
 }

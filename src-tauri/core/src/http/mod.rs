@@ -53,6 +53,9 @@ impl Default for Config {
 pub struct AppState {
     pub site: Site,
     pub config: Arc<Config>,
+    /// Where the SCIM listener's exchanges go ([`crate::logs`]); off unless the server
+    /// started a log writer.
+    pub log: crate::logs::Recorder,
 }
 
 impl AppState {
@@ -60,6 +63,15 @@ impl AppState {
         AppState {
             site,
             config: Arc::new(config),
+            log: crate::logs::Recorder::off(),
+        }
+    }
+
+    /// The same state, logging SCIM exchanges to `recorder`.
+    pub fn with_log(self, recorder: crate::logs::Recorder) -> Self {
+        AppState {
+            log: recorder,
+            ..self
         }
     }
 
@@ -96,6 +108,10 @@ pub fn scim_router(state: AppState) -> Router {
         .nest(SCIM_PATH, scim::routes())
         .fallback(scim_not_found)
         .layer(axum::middleware::from_fn(io::negotiate_media_type))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::logs::capture::capture,
+        ))
         .with_state(state)
 }
 

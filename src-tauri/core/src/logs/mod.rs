@@ -1,6 +1,12 @@
-//! The SCIM request log (SPEC.md "Logs"): what is kept of each exchange, and how secrets are
-//! taken out of it before it is stored.
+//! The SCIM request log (SPEC.md "Logs"): every exchange on the SCIM listener captured
+//! ([`capture`]), redacted before storage ([`redact`], [`body`]), with a guess of the IdP
+//! ([`idp`]), and written in batches off the request path ([`writer`]).
 
 pub mod body;
+pub mod capture;
 pub mod idp;
 pub mod redact;
+pub mod writer;
+
+pub use redact::Redaction;
+pub use writer::{LogWriter, Recorder};

@@ -16,6 +16,7 @@ pub mod provider_admin;
 pub mod providers;
 pub mod provision;
 pub mod render;
+pub mod scim_log;
 pub mod search;
 pub mod settings;
 pub mod sign_in;

@@ -17,6 +17,7 @@ pub mod history;
 pub mod lifecycle;
 pub mod lower;
 pub mod providers;
+pub mod scim_log;
 pub mod settings;
 pub mod users;
 mod writer;

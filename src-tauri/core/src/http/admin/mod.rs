@@ -102,6 +102,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/api/dry-run", post(prov::dry_run))
         .route("/admin/api/sign-in", post(prov::sign_in))
         .route("/admin/api/history", get(prov::history))
+        .route("/admin/api/scim-log", get(prov::scim_log))
+        .route("/admin/api/scim-log/{seq}", get(prov::scim_log_entry))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state, guard))

@@ -1,0 +1,181 @@
+//! Capture: a middleware on the SCIM listener that records every exchange — failed
+//! authentication, malformed bodies and unknown paths included — redacts it, and hands it to
+//! the log writer off the request path.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::Response;
+use http_body_util::BodyExt;
+use serde_json::Value;
+
+use super::body::{self, StoredBody};
+use super::idp;
+use super::writer::Recorder;
+use crate::http::AppState;
+use crate::http::io::{Decisions, Trace};
+use crate::site::ProviderKind;
+use crate::store::scim_log::ScimLogRow;
+
+/// Filled by authentication when the credential names a provider: which one it was.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderSlot(Arc<Mutex<Option<(String, ProviderKind)>>>);
+
+impl ProviderSlot {
+    pub fn set(&self, id: &str, kind: ProviderKind) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some((id.to_owned(), kind));
+        }
+    }
+
+    fn get(&self) -> Option<(String, ProviderKind)> {
+        self.0.lock().ok().and_then(|slot| slot.clone())
+    }
+}
+
+/// The middleware (see the module doc).
+pub async fn capture(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let recorder = state.log.clone();
+    if !recorder.is_on() {
+        return next.run(request).await;
+    }
+    let started = Instant::now();
+    let at = state.site.now();
+    let (mut parts, body) = request.into_parts();
+    let client = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.to_string());
+    let slot = ProviderSlot::default();
+    parts.extensions.insert(slot.clone());
+    // The handler reads the body as usual (its own size limit applies); what it reads is copied
+    // here, up to the log's limit.
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let copy = seen.clone();
+    let cap = recorder.body_limit() + 1;
+    let body = body.map_frame(move |frame| {
+        if let (Some(data), Ok(mut seen)) = (frame.data_ref(), copy.lock()) {
+            let room = cap.saturating_sub(seen.len());
+            seen.extend_from_slice(&data[..data.len().min(room)]);
+        }
+        frame
+    });
+    let method = parts.method.to_string();
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().map(str::to_owned);
+    let request_headers = parts.headers.clone();
+    let response = next.run(Request::from_parts(parts, Body::new(body))).await;
+
+    let (mut response_parts, response_body) = response.into_parts();
+    let response_bytes = match response_body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read a SCIM response body for the log");
+            axum::body::Bytes::new()
+        }
+    };
+    let duration = started.elapsed();
+    let request_bytes = seen.lock().map(|b| b.clone()).unwrap_or_default();
+    let redaction = recorder.redaction();
+    let request_body = body::store(&request_bytes, recorder.body_limit(), redaction);
+    let response_stored = body::store(&response_bytes, recorder.body_limit(), redaction);
+    let provider = slot.get();
+    let request_json: Option<Value> = serde_json::from_slice(&request_bytes).ok();
+    let user_agent = header(&request_headers, "user-agent");
+    let guess = idp::guess(
+        user_agent.as_deref(),
+        provider.as_ref().map(|(_, kind)| *kind),
+        request_json.as_ref(),
+    );
+    let mut trace: Vec<String> = Vec::new();
+    if let Some(Trace(tolerances)) = response_parts.extensions.get::<Trace>() {
+        trace.extend(
+            tolerances
+                .applied()
+                .iter()
+                .map(|a| format!("tolerance {}", a.rule.name())),
+        );
+    }
+    let mut resources: Vec<String> = Vec::new();
+    if let Some(Decisions(outcome)) = response_parts.extensions.remove::<Decisions>() {
+        trace.extend(outcome.trace.steps().iter().cloned());
+        resources.extend(outcome.changes.iter().filter_map(|c| c.target_id.clone()));
+    }
+    if let Some(id) = serde_json::from_slice::<Value>(&response_bytes)
+        .ok()
+        .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned))
+    {
+        resources.push(id);
+    }
+    if let Some(id) = path_id(&path) {
+        resources.push(id.to_owned());
+    }
+    resources.sort();
+    resources.dedup();
+    let row = ScimLogRow {
+        seq: 0,
+        at,
+        provider_id: provider.map(|(id, _)| id),
+        method,
+        path,
+        query,
+        request_headers: headers_json(&request_headers, &recorder),
+        request_json: request_body.json,
+        request_truncated: truncated(&request_body),
+        request_body: request_body.text,
+        status: i64::from(response_parts.status.as_u16()),
+        response_headers: headers_json(&response_parts.headers, &recorder),
+        response_json: response_stored.json,
+        response_truncated: truncated(&response_stored),
+        response_body: response_stored.text,
+        duration_us: i64::try_from(duration.as_micros()).unwrap_or(i64::MAX),
+        client_addr: client,
+        user_agent,
+        idp: guess.idp.as_str().to_owned(),
+        idp_reason: guess.why,
+        resources: Value::from(resources).to_string(),
+        trace: Value::from(trace).to_string(),
+    };
+    recorder.record(row).await;
+    Response::from_parts(response_parts, Body::from(response_bytes))
+}
+
+fn truncated(body: &StoredBody) -> Option<i64> {
+    body.truncated_from
+        .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
+/// `[[name, value], …]`, redacted.
+fn headers_json(headers: &HeaderMap, recorder: &Recorder) -> String {
+    let redaction = recorder.redaction();
+    let pairs: Vec<Value> = headers
+        .iter()
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes());
+            Value::from(vec![
+                name.as_str().to_owned(),
+                redaction.header(name.as_str(), &value),
+            ])
+        })
+        .collect();
+    Value::from(pairs).to_string()
+}
+
+/// The resource id in `/api/scim/Users/{id}` or `/api/scim/Groups/{id}`.
+fn path_id(path: &str) -> Option<&str> {
+    let mut segments = path.trim_end_matches('/').rsplit('/');
+    let id = segments.next()?;
+    let kind = segments.next()?;
+    (matches!(kind, "Users" | "Groups") && !id.is_empty() && !id.starts_with('.')).then_some(id)
+}

@@ -1,0 +1,156 @@
+//! The log writer: captured exchanges go over a channel to one task that writes them in
+//! batches through the store's writer, off the request path.
+//!
+//! A batch is written when it holds [`BATCH_ROWS`] entries or when its first entry is
+//! [`BATCH_WINDOW`] old, so a crash loses at most the entries of the last window (plus those
+//! the store's writer had not committed yet). A graceful shutdown writes everything queued.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+
+use super::body::DEFAULT_LIMIT;
+use super::redact::Redaction;
+use crate::store::Store;
+use crate::store::scim_log::{self, ROWS_PER_STATEMENT, ScimLogRow};
+
+/// How long the first entry of a batch waits for company.
+pub const BATCH_WINDOW: Duration = Duration::from_millis(100);
+
+/// The most entries one batch (one statement) carries.
+pub const BATCH_ROWS: usize = if ROWS_PER_STATEMENT < 500 {
+    ROWS_PER_STATEMENT
+} else {
+    500
+};
+
+/// Entries waiting for the writer before requests wait for it (back-pressure, not loss).
+const QUEUE: usize = 16 * 1024;
+
+/// What the capture middleware hands entries to. `Recorder::off()` logs nothing.
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    sender: Option<mpsc::Sender<ScimLogRow>>,
+    redaction: Arc<Redaction>,
+    body_limit: usize,
+}
+
+impl Recorder {
+    /// A recorder that records nothing (logging off).
+    pub fn off() -> Recorder {
+        Recorder {
+            sender: None,
+            redaction: Arc::default(),
+            body_limit: DEFAULT_LIMIT,
+        }
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.sender.is_some()
+    }
+
+    pub fn redaction(&self) -> &Redaction {
+        &self.redaction
+    }
+
+    pub fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+
+    /// Queues an entry (waits only when the queue is full).
+    pub async fn record(&self, row: ScimLogRow) {
+        if let Some(sender) = &self.sender
+            && sender.send(row).await.is_err()
+        {
+            tracing::warn!("the SCIM log writer has stopped; an entry was not logged");
+        }
+    }
+}
+
+/// The running writer task; [`LogWriter::finish`] writes what is queued and stops it.
+#[derive(Debug)]
+pub struct LogWriter {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl LogWriter {
+    /// Starts the writer on `store`; returns it and the recorder that feeds it.
+    pub fn start(store: Store, redaction: Redaction, body_limit: usize) -> (LogWriter, Recorder) {
+        let (sender, receiver) = mpsc::channel(QUEUE);
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(run(store, receiver, stopped));
+        let recorder = Recorder {
+            sender: Some(sender),
+            redaction: Arc::new(redaction),
+            body_limit,
+        };
+        (LogWriter { stop, task }, recorder)
+    }
+
+    /// Writes every queued entry, then stops. Call after the SCIM listener has stopped.
+    pub async fn finish(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "the SCIM log writer failed");
+        }
+    }
+}
+
+async fn run(
+    store: Store,
+    mut receiver: mpsc::Receiver<ScimLogRow>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        let first = tokio::select! {
+            row = receiver.recv() => match row {
+                Some(row) => row,
+                None => return,
+            },
+            // Any change is the stop (the value only ever goes to `true`); a dropped sender
+            // means the same.
+            _ = stopped.changed() => {
+                drain(&store, &mut receiver).await;
+                return;
+            }
+        };
+        let mut batch = vec![first];
+        let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
+        while batch.len() < BATCH_ROWS {
+            match tokio::time::timeout_at(deadline, receiver.recv()).await {
+                Ok(Some(row)) => batch.push(row),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        write(&store, batch).await;
+    }
+}
+
+/// Writes whatever is still queued (graceful shutdown).
+async fn drain(store: &Store, receiver: &mut mpsc::Receiver<ScimLogRow>) {
+    let mut batch = Vec::new();
+    while let Ok(row) = receiver.try_recv() {
+        batch.push(row);
+        if batch.len() == BATCH_ROWS {
+            write(store, std::mem::take(&mut batch)).await;
+        }
+    }
+    write(store, batch).await;
+}
+
+async fn write(store: &Store, batch: Vec<ScimLogRow>) {
+    if batch.is_empty() {
+        return;
+    }
+    let count = batch.len();
+    let written = store
+        .write_single(move |conn| {
+            Box::pin(async move { scim_log::insert(&mut *conn, &batch).await })
+        })
+        .await;
+    if let Err(e) = written {
+        tracing::error!(error = %e, entries = count, "could not write SCIM log entries");
+    }
+}

@@ -1,0 +1,230 @@
+//! The SCIM log as the admin API shows it: every exchange on the SCIM listener, newest first,
+//! redacted as it was stored (see `crate::logs`).
+
+use serde::{Deserialize, Serialize};
+
+use super::render::{parse_rfc3339, rfc3339};
+use super::{Site, SiteError};
+use crate::store::scim_log::{self as rows, ScimLogFilter, ScimLogRow, StatusFilter};
+
+/// A header as logged (secrets already replaced).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct LoggedHeader {
+    pub name: String,
+    pub value: String,
+}
+
+/// A request or response body as logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct LoggedBody {
+    /// Compact JSON when it parsed, else the text; ends with a marker when cut.
+    pub text: String,
+    pub json: bool,
+    /// The size in bytes before it was cut, when it was.
+    pub truncated_from: Option<u32>,
+}
+
+/// One exchange.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct ScimLogEntry {
+    /// Its place in the log (the paging cursor).
+    pub seq: String,
+    pub at: String,
+    /// The SSO provider whose credential was presented; absent when authentication failed.
+    pub provider_id: Option<String>,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub request_headers: Vec<LoggedHeader>,
+    pub request_body: LoggedBody,
+    pub status: u32,
+    pub response_headers: Vec<LoggedHeader>,
+    pub response_body: LoggedBody,
+    pub duration_ms: f64,
+    pub client_address: Option<String>,
+    pub user_agent: Option<String>,
+    /// `okta`, `entra_id`, `onelogin`, `jumpcloud`, `duo` or `unknown`, and why.
+    pub idp: String,
+    pub idp_reason: String,
+    /// Ids of the users and groups the exchange named or changed.
+    pub resources: Vec<String>,
+    /// Tolerances applied and the provisioning rules' decision, one step per line.
+    pub trace: Vec<String>,
+}
+
+fn count(n: Option<i64>) -> Option<u32> {
+    n.map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+fn headers(text: &str) -> Vec<LoggedHeader> {
+    serde_json::from_str::<Vec<(String, String)>>(text)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, value)| LoggedHeader { name, value })
+        .collect()
+}
+
+impl From<ScimLogRow> for ScimLogEntry {
+    fn from(row: ScimLogRow) -> Self {
+        ScimLogEntry {
+            seq: row.seq.to_string(),
+            at: rfc3339(row.at),
+            provider_id: row.provider_id,
+            method: row.method,
+            path: row.path,
+            query: row.query,
+            request_headers: headers(&row.request_headers),
+            request_body: LoggedBody {
+                text: row.request_body,
+                json: row.request_json,
+                truncated_from: count(row.request_truncated),
+            },
+            status: u32::try_from(row.status).unwrap_or_default(),
+            response_headers: headers(&row.response_headers),
+            response_body: LoggedBody {
+                text: row.response_body,
+                json: row.response_json,
+                truncated_from: count(row.response_truncated),
+            },
+            duration_ms: row.duration_us as f64 / 1000.0,
+            client_address: row.client_addr,
+            user_agent: row.user_agent,
+            idp: row.idp,
+            idp_reason: row.idp_reason,
+            resources: serde_json::from_str(&row.resources).unwrap_or_default(),
+            trace: serde_json::from_str(&row.trace).unwrap_or_default(),
+        }
+    }
+}
+
+/// Which exchanges to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct ScimLogQuery {
+    #[serde(default)]
+    pub provider_id: Option<String>,
+    #[serde(default)]
+    pub method: Option<String>,
+    /// An exact status (`409`) or a class (`4xx`).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Part of the path (`/Groups`), or a resource id the exchange named or changed.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The IdP guess (`okta`, `entra_id`, …, `unknown`).
+    #[serde(default)]
+    pub idp: Option<String>,
+    /// Text in the request or response body, without regard to case.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// RFC 3339 times: exchanges at or after `since`, before `until`.
+    #[serde(default)]
+    pub since: Option<String>,
+    #[serde(default)]
+    pub until: Option<String>,
+    /// The `next` cursor of the previous page.
+    #[serde(default)]
+    pub before: Option<String>,
+    /// At most 500; 100 when absent.
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// A page of exchanges, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct ScimLogPage {
+    pub items: Vec<ScimLogEntry>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    pub next: Option<String>,
+}
+
+fn status_filter(text: &str) -> Result<StatusFilter, SiteError> {
+    let invalid = || {
+        SiteError::Invalid(format!(
+            "status must be a code such as 409 or a class such as 4xx, not \"{text}\""
+        ))
+    };
+    let lower = text.trim().to_ascii_lowercase();
+    if let Some(class) = lower.strip_suffix("xx") {
+        return match class.parse::<i64>() {
+            Ok(class @ 1..=5) => Ok(StatusFilter::Class(class)),
+            _ => Err(invalid()),
+        };
+    }
+    match lower.parse::<i64>() {
+        Ok(code @ 100..=599) => Ok(StatusFilter::Exact(code)),
+        _ => Err(invalid()),
+    }
+}
+
+fn time(field: &str, text: Option<&str>) -> Result<Option<i64>, SiteError> {
+    text.map(|t| {
+        parse_rfc3339(t).ok_or_else(|| {
+            SiteError::Invalid(format!(
+                "{field} must be an RFC 3339 time such as 2026-11-28T09:00:00Z, not \"{t}\""
+            ))
+        })
+    })
+    .transpose()
+}
+
+pub async fn list(site: &Site, query: ScimLogQuery) -> Result<ScimLogPage, SiteError> {
+    let limit = super::page_limit(query.limit, 100)?;
+    let before = query
+        .before
+        .as_deref()
+        .map(|b| {
+            b.parse::<i64>().map_err(|_| {
+                SiteError::Invalid(format!(
+                    "before must be the 'next' cursor of a previous page, not \"{b}\""
+                ))
+            })
+        })
+        .transpose()?;
+    let filter = ScimLogFilter {
+        provider_id: query.provider_id,
+        method: query.method,
+        status: query.status.as_deref().map(status_filter).transpose()?,
+        path: query.path,
+        idp: query.idp,
+        text: query.text,
+        since: time("since", query.since.as_deref())?,
+        until: time("until", query.until.as_deref())?,
+        before,
+        limit: limit + 1,
+    };
+    let mut rows = rows::list(site.store().reader(), &filter).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next = more
+        .then(|| rows.last().map(|r| r.seq.to_string()))
+        .flatten();
+    Ok(ScimLogPage {
+        items: rows.into_iter().map(ScimLogEntry::from).collect(),
+        next,
+    })
+}
+
+/// One exchange, by its `seq`.
+pub async fn get(site: &Site, seq: &str) -> Result<ScimLogEntry, SiteError> {
+    let not_found = || SiteError::NotFound(format!("no SCIM log entry {seq}"));
+    let number = seq.parse::<i64>().map_err(|_| not_found())?;
+    rows::get(site.store().reader(), number)
+        .await?
+        .map(ScimLogEntry::from)
+        .ok_or_else(not_found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_filters_are_codes_or_classes() {
+        assert_eq!(status_filter("409").ok(), Some(StatusFilter::Exact(409)));
+        assert_eq!(status_filter("4XX").ok(), Some(StatusFilter::Class(4)));
+        for bad in ["4x", "9xx", "600", "ok", ""] {
+            assert!(status_filter(bad).is_err(), "{bad}");
+        }
+    }
+}

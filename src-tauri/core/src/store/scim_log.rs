@@ -1,0 +1,195 @@
+//! The `scim_log` table: requests on the SCIM listener as the log keeps them (already
+//! redacted; see `crate::logs`).
+
+use sqlx::{Executor, FromRow, Sqlite};
+
+use super::{Millis, StoreError};
+
+/// One logged exchange. Headers are JSON arrays of `[name, value]`; `resources` and `trace`
+/// are JSON arrays of strings.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct ScimLogRow {
+    /// Assigned when written (`0` before).
+    pub seq: i64,
+    pub at: Millis,
+    pub provider_id: Option<String>,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub request_headers: String,
+    pub request_body: String,
+    pub request_json: bool,
+    /// The size of the redacted body before it was cut, when it was.
+    pub request_truncated: Option<i64>,
+    pub status: i64,
+    pub response_headers: String,
+    pub response_body: String,
+    pub response_json: bool,
+    pub response_truncated: Option<i64>,
+    pub duration_us: i64,
+    pub client_addr: Option<String>,
+    pub user_agent: Option<String>,
+    pub idp: String,
+    pub idp_reason: String,
+    pub resources: String,
+    pub trace: String,
+}
+
+const COLUMNS: &str = "at, provider_id, method, path, query, request_headers, request_body,
+    request_json, request_truncated, status, response_headers, response_body, response_json,
+    response_truncated, duration_us, client_addr, user_agent, idp, idp_reason, resources, trace";
+
+/// Columns per row, for the statement size.
+const PER_ROW: usize = 21;
+
+/// Rows per `INSERT`: well under SQLite's 32,766 parameters.
+pub const ROWS_PER_STATEMENT: usize = 32_766 / PER_ROW / 2;
+
+/// Writes `rows` (at most [`ROWS_PER_STATEMENT`]) in one statement.
+pub async fn insert<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    rows: &[ScimLogRow],
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let one = format!("({})", vec!["?"; PER_ROW].join(", "));
+    let sql = format!(
+        "INSERT INTO scim_log ({COLUMNS}) VALUES {}",
+        vec![one.as_str(); rows.len()].join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for r in rows {
+        query = query
+            .bind(r.at)
+            .bind(&r.provider_id)
+            .bind(&r.method)
+            .bind(&r.path)
+            .bind(&r.query)
+            .bind(&r.request_headers)
+            .bind(&r.request_body)
+            .bind(r.request_json)
+            .bind(r.request_truncated)
+            .bind(r.status)
+            .bind(&r.response_headers)
+            .bind(&r.response_body)
+            .bind(r.response_json)
+            .bind(r.response_truncated)
+            .bind(r.duration_us)
+            .bind(&r.client_addr)
+            .bind(&r.user_agent)
+            .bind(&r.idp)
+            .bind(&r.idp_reason)
+            .bind(&r.resources)
+            .bind(&r.trace);
+    }
+    query.execute(db).await?;
+    Ok(())
+}
+
+/// What to list, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScimLogFilter {
+    pub provider_id: Option<String>,
+    pub method: Option<String>,
+    /// An exact status (`404`) or a class (`4` for 4xx).
+    pub status: Option<StatusFilter>,
+    /// Part of the path (`/Groups`) or of a resource id the exchange named or changed, without
+    /// regard to case.
+    pub path: Option<String>,
+    pub idp: Option<String>,
+    /// Text anywhere in the request or response body, without regard to case.
+    pub text: Option<String>,
+    pub since: Option<Millis>,
+    pub until: Option<Millis>,
+    /// Entries older than this `seq` (the cursor of the previous page).
+    pub before: Option<i64>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Exact(i64),
+    Class(i64),
+}
+
+/// Entries matching `filter`, newest first.
+pub async fn list<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    filter: &ScimLogFilter,
+) -> Result<Vec<ScimLogRow>, StoreError> {
+    let mut conditions = vec!["1 = 1".to_owned()];
+    let mut texts: Vec<String> = Vec::new();
+    let mut numbers: Vec<i64> = Vec::new();
+    // Conditions bind in this order: texts first, then numbers (see below).
+    if let Some(provider) = &filter.provider_id {
+        conditions.push("provider_id = ?".into());
+        texts.push(provider.clone());
+    }
+    if let Some(method) = &filter.method {
+        conditions.push("method = ?".into());
+        texts.push(method.to_ascii_uppercase());
+    }
+    if let Some(path) = &filter.path {
+        conditions.push(
+            "(instr(lower(path), lower(?)) > 0 OR instr(lower(resources), lower(?)) > 0)".into(),
+        );
+        texts.push(path.clone());
+        texts.push(path.clone());
+    }
+    if let Some(idp) = &filter.idp {
+        conditions.push("idp = ?".into());
+        texts.push(idp.clone());
+    }
+    if let Some(text) = &filter.text {
+        conditions.push(
+            "(instr(lower(request_body), lower(?)) > 0 OR instr(lower(response_body), lower(?)) > 0)"
+                .into(),
+        );
+        texts.push(text.clone());
+        texts.push(text.clone());
+    }
+    match filter.status {
+        Some(StatusFilter::Exact(code)) => {
+            conditions.push("status = ?".into());
+            numbers.push(code);
+        }
+        Some(StatusFilter::Class(class)) => {
+            conditions.push("status >= ? AND status < ?".into());
+            numbers.push(class * 100);
+            numbers.push(class * 100 + 100);
+        }
+        None => {}
+    }
+    for (value, condition) in [
+        (filter.since, "at >= ?"),
+        (filter.until, "at < ?"),
+        (filter.before, "seq < ?"),
+    ] {
+        if let Some(value) = value {
+            conditions.push(condition.into());
+            numbers.push(value);
+        }
+    }
+    let sql = format!(
+        "SELECT seq, {COLUMNS} FROM scim_log WHERE {} ORDER BY seq DESC LIMIT ?",
+        conditions.join(" AND ")
+    );
+    let mut query = sqlx::query_as(&sql);
+    for text in &texts {
+        query = query.bind(text);
+    }
+    for number in &numbers {
+        query = query.bind(number);
+    }
+    Ok(query.bind(i64::from(filter.limit)).fetch_all(db).await?)
+}
+
+/// One entry.
+pub async fn get<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    seq: i64,
+) -> Result<Option<ScimLogRow>, StoreError> {
+    let sql = format!("SELECT seq, {COLUMNS} FROM scim_log WHERE seq = ?");
+    Ok(sqlx::query_as(&sql).bind(seq).fetch_optional(db).await?)
+}
