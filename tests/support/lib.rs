@@ -75,6 +75,7 @@ impl TestServer {
             public_url: None,
             clock,
             lifecycle_tick: tick,
+            log: workbench_core::logs::LogOptions::default(),
         };
         let running = server::start(options).await.expect("the engine starts");
         let base = running.scim_base_url();

@@ -4,6 +4,8 @@
 CREATE TABLE scim_log (
     seq                 INTEGER PRIMARY KEY,
     at                  INTEGER NOT NULL,
+    -- Bytes of headers and bodies, for the size-based retention.
+    size                INTEGER NOT NULL,
     provider_id         TEXT,
     method              TEXT NOT NULL,
     path                TEXT NOT NULL,
@@ -27,3 +29,5 @@ CREATE TABLE scim_log (
 );
 CREATE INDEX scim_log_provider ON scim_log(provider_id, seq);
 CREATE INDEX scim_log_status ON scim_log(status, seq);
+-- Retention sums sizes newest first: this index answers it without reading the rows.
+CREATE INDEX scim_log_size ON scim_log(seq, size);

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
 
 use crate::clock::SystemClock;
+use crate::logs::{LogOptions, Redaction, Retention};
 use crate::server::{self, ServeOptions};
 use crate::site::credentials::{self, Issued};
 use crate::site::{ProviderKind, ScimAuth, Site, SiteError, demo, document, providers};
@@ -79,6 +80,16 @@ struct ServeArgs {
     /// Load the demo site first if the database is empty (and print its providers' secrets).
     #[arg(long)]
     demo: bool,
+    /// Keep at most this many SCIM log entries (the oldest are pruned in the background).
+    #[arg(long, default_value_t = Retention::default().entries)]
+    log_keep_entries: u64,
+    /// Keep at most this many megabytes of SCIM log headers and bodies.
+    #[arg(long, default_value_t = Retention::default().bytes / (1024 * 1024))]
+    log_keep_mb: u64,
+    /// More header and attribute names to redact in the SCIM log (comma-separated; the
+    /// Authorization header and passwords always are), e.g. an IdP's custom token header.
+    #[arg(long)]
+    log_redact: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -226,6 +237,14 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         public_url: args.public_url,
         clock: None,
         lifecycle_tick: server::LIFECYCLE_TICK,
+        log: LogOptions {
+            retention: Retention {
+                entries: args.log_keep_entries,
+                bytes: args.log_keep_mb.saturating_mul(1024 * 1024),
+            },
+            redaction: Redaction::parse(args.log_redact.as_deref().unwrap_or("")),
+            body_limit: None,
+        },
     };
     let database = options.location.to_string();
     let running = server::start(options).await.map_err(|e| e.to_string())?;

@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use crate::clock::{SharedClock, SystemClock};
 use crate::http::{self, AppState, Config, SCIM_PATH};
-use crate::logs::{self, LogWriter, Redaction};
+use crate::logs::{LogOptions, LogWriter};
 use crate::site::{Site, lifecycle};
 use crate::store::{Location, Store};
 
@@ -26,6 +26,8 @@ pub struct ServeOptions {
     pub clock: Option<SharedClock>,
     /// How often the lifecycle scheduler looks for rules that are due (by the engine's clock).
     pub lifecycle_tick: Duration,
+    /// How the SCIM log is kept (retention, extra redacted names, body size).
+    pub log: LogOptions,
 }
 
 /// The scheduler's default period: a rule is due once a day, so a minute's delay is nothing.
@@ -95,11 +97,7 @@ pub async fn start(options: ServeOptions) -> Result<Running, StartError> {
         ..Config::default()
     };
     let clock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
-    let (log_writer, recorder) = LogWriter::start(
-        store.clone(),
-        Redaction::default(),
-        logs::body::DEFAULT_LIMIT,
-    );
+    let (log_writer, recorder) = LogWriter::start(store.clone(), options.log.clone());
     let state = AppState::new(Site::new(store, clock), config).with_log(recorder);
     let (stop, stopped) = watch::channel(false);
     let until = move || {

@@ -9,4 +9,4 @@ pub mod redact;
 pub mod writer;
 
 pub use redact::Redaction;
-pub use writer::{LogWriter, Recorder};
+pub use writer::{LogOptions, LogWriter, Recorder, Retention};

@@ -25,6 +25,37 @@ pub const BATCH_ROWS: usize = if ROWS_PER_STATEMENT < 500 {
     500
 };
 
+/// How often, at most, old entries are pruned (only after new ones were written).
+pub const PRUNE_EVERY: Duration = Duration::from_secs(10);
+
+/// How much of the log is kept: the newest `entries`, and of those the newest that hold at
+/// most `bytes` of headers and bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub entries: u64,
+    pub bytes: u64,
+}
+
+impl Default for Retention {
+    /// 100,000 exchanges or 512 MiB: a full Okta import of a large tenant, and still small
+    /// next to a laptop's disk.
+    fn default() -> Self {
+        Retention {
+            entries: 100_000,
+            bytes: 512 * 1024 * 1024,
+        }
+    }
+}
+
+/// How the SCIM log is kept.
+#[derive(Debug, Clone, Default)]
+pub struct LogOptions {
+    pub retention: Retention,
+    pub redaction: Redaction,
+    /// The largest body kept whole, in bytes ([`DEFAULT_LIMIT`] when `None`).
+    pub body_limit: Option<usize>,
+}
+
 /// Entries waiting for the writer before requests wait for it (back-pressure, not loss).
 const QUEUE: usize = 16 * 1024;
 
@@ -77,14 +108,14 @@ pub struct LogWriter {
 
 impl LogWriter {
     /// Starts the writer on `store`; returns it and the recorder that feeds it.
-    pub fn start(store: Store, redaction: Redaction, body_limit: usize) -> (LogWriter, Recorder) {
+    pub fn start(store: Store, options: LogOptions) -> (LogWriter, Recorder) {
         let (sender, receiver) = mpsc::channel(QUEUE);
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(run(store, receiver, stopped));
+        let task = tokio::spawn(run(store, receiver, stopped, options.retention));
         let recorder = Recorder {
             sender: Some(sender),
-            redaction: Arc::new(redaction),
-            body_limit,
+            redaction: Arc::new(options.redaction),
+            body_limit: options.body_limit.unwrap_or(DEFAULT_LIMIT),
         };
         (LogWriter { stop, task }, recorder)
     }
@@ -102,7 +133,9 @@ async fn run(
     store: Store,
     mut receiver: mpsc::Receiver<ScimLogRow>,
     mut stopped: watch::Receiver<bool>,
+    retention: Retention,
 ) {
+    let mut pruned_at = tokio::time::Instant::now();
     loop {
         let first = tokio::select! {
             row = receiver.recv() => match row {
@@ -113,6 +146,7 @@ async fn run(
             // means the same.
             _ = stopped.changed() => {
                 drain(&store, &mut receiver).await;
+                prune(&store, retention).await;
                 return;
             }
         };
@@ -125,6 +159,27 @@ async fn run(
             }
         }
         write(&store, batch).await;
+        // Only after a write: an idle log has nothing new to prune.
+        if pruned_at.elapsed() >= PRUNE_EVERY {
+            prune(&store, retention).await;
+            pruned_at = tokio::time::Instant::now();
+        }
+    }
+}
+
+/// Deletes what the retention no longer keeps.
+pub async fn prune(store: &Store, retention: Retention) {
+    let pruned = store
+        .write_single(move |conn| {
+            Box::pin(async move {
+                scim_log::prune(&mut *conn, retention.entries, retention.bytes).await
+            })
+        })
+        .await;
+    match pruned {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(entries = n, "pruned the SCIM log"),
+        Err(e) => tracing::error!(error = %e, "could not prune the SCIM log"),
     }
 }
 

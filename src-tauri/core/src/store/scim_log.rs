@@ -35,12 +35,17 @@ pub struct ScimLogRow {
     pub trace: String,
 }
 
-const COLUMNS: &str = "at, provider_id, method, path, query, request_headers, request_body,
+const COLUMNS: &str = "at, size, provider_id, method, path, query, request_headers, request_body,
+    request_json, request_truncated, status, response_headers, response_body, response_json,
+    response_truncated, duration_us, client_addr, user_agent, idp, idp_reason, resources, trace";
+
+/// The columns read back (`size` is the store's own business).
+const LISTED: &str = "at, provider_id, method, path, query, request_headers, request_body,
     request_json, request_truncated, status, response_headers, response_body, response_json,
     response_truncated, duration_us, client_addr, user_agent, idp, idp_reason, resources, trace";
 
 /// Columns per row, for the statement size.
-const PER_ROW: usize = 21;
+const PER_ROW: usize = 22;
 
 /// Rows per `INSERT`: well under SQLite's 32,766 parameters.
 pub const ROWS_PER_STATEMENT: usize = 32_766 / PER_ROW / 2;
@@ -60,8 +65,18 @@ pub async fn insert<'e>(
     );
     let mut query = sqlx::query(&sql);
     for r in rows {
+        let size = [
+            &r.request_headers,
+            &r.request_body,
+            &r.response_headers,
+            &r.response_body,
+        ]
+        .iter()
+        .map(|text| text.len())
+        .sum::<usize>();
         query = query
             .bind(r.at)
+            .bind(i64::try_from(size).unwrap_or(i64::MAX))
             .bind(&r.provider_id)
             .bind(&r.method)
             .bind(&r.path)
@@ -172,7 +187,7 @@ pub async fn list<'e>(
         }
     }
     let sql = format!(
-        "SELECT seq, {COLUMNS} FROM scim_log WHERE {} ORDER BY seq DESC LIMIT ?",
+        "SELECT seq, {LISTED} FROM scim_log WHERE {} ORDER BY seq DESC LIMIT ?",
         conditions.join(" AND ")
     );
     let mut query = sqlx::query_as(&sql);
@@ -190,6 +205,29 @@ pub async fn get<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     seq: i64,
 ) -> Result<Option<ScimLogRow>, StoreError> {
-    let sql = format!("SELECT seq, {COLUMNS} FROM scim_log WHERE seq = ?");
+    let sql = format!("SELECT seq, {LISTED} FROM scim_log WHERE seq = ?");
     Ok(sqlx::query_as(&sql).bind(seq).fetch_optional(db).await?)
+}
+
+/// Deletes the oldest entries beyond the newest `keep_entries`, and beyond the newest that
+/// together hold at most `keep_bytes` (the newest entry is always kept). Returns how many went.
+pub async fn prune<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    keep_entries: u64,
+    keep_bytes: u64,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "DELETE FROM scim_log WHERE seq < (
+             SELECT COALESCE(MIN(seq), (SELECT MAX(seq) FROM scim_log)) FROM (
+                 SELECT seq,
+                        SUM(size) OVER (ORDER BY seq DESC ROWS UNBOUNDED PRECEDING) AS total,
+                        ROW_NUMBER() OVER (ORDER BY seq DESC) AS n
+                 FROM scim_log
+             ) WHERE total <= ? AND n <= ?)",
+    )
+    .bind(i64::try_from(keep_bytes).unwrap_or(i64::MAX))
+    .bind(i64::try_from(keep_entries).unwrap_or(i64::MAX))
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
 }

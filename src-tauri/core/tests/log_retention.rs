@@ -1,0 +1,87 @@
+//! SCIM log retention (`store::scim_log::prune`): the newest N entries, and of those the newest
+//! that hold at most M bytes of headers and bodies; the newest entry always stays.
+
+use workbench_core::store::scim_log::{self, ScimLogFilter, ScimLogRow};
+use workbench_core::store::{Location, Store, StoreError};
+
+fn entry(at: i64, body_bytes: usize) -> ScimLogRow {
+    ScimLogRow {
+        seq: 0,
+        at,
+        provider_id: None,
+        method: "GET".into(),
+        path: "/api/scim/Users".into(),
+        query: None,
+        request_headers: "[]".into(),
+        request_body: "x".repeat(body_bytes),
+        request_json: false,
+        request_truncated: None,
+        status: 200,
+        response_headers: "[]".into(),
+        response_body: String::new(),
+        response_json: false,
+        response_truncated: None,
+        duration_us: 1,
+        client_addr: None,
+        user_agent: None,
+        idp: "unknown".into(),
+        idp_reason: "test".into(),
+        resources: "[]".into(),
+        trace: "[]".into(),
+    }
+}
+
+async fn store_with(entries: Vec<ScimLogRow>) -> Store {
+    let store = Store::open(&Location::Memory).await.expect("a store");
+    store
+        .write_single(move |conn| {
+            Box::pin(async move { scim_log::insert(&mut *conn, &entries).await })
+        })
+        .await
+        .map_err(|e: StoreError| e.to_string())
+        .expect("entries written");
+    store
+}
+
+async fn prune(store: &Store, entries: u64, bytes: u64) -> u64 {
+    store
+        .write_single(move |conn| {
+            Box::pin(async move { scim_log::prune(&mut *conn, entries, bytes).await })
+        })
+        .await
+        .map_err(|e: StoreError| e.to_string())
+        .expect("pruned")
+}
+
+/// The `at` of every entry left, newest first.
+async fn kept(store: &Store) -> Vec<i64> {
+    let filter = ScimLogFilter {
+        limit: 1000,
+        ..ScimLogFilter::default()
+    };
+    scim_log::list(store.reader(), &filter)
+        .await
+        .expect("listed")
+        .iter()
+        .map(|r| r.at)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_newest_entries_are_kept_up_to_the_count() {
+    let store = store_with((1..=20).map(|at| entry(at, 10)).collect()).await;
+    assert_eq!(prune(&store, 5, u64::MAX).await, 15);
+    assert_eq!(kept(&store).await, vec![20, 19, 18, 17, 16]);
+    assert_eq!(prune(&store, 5, u64::MAX).await, 0, "nothing more to prune");
+}
+
+#[tokio::test]
+async fn the_newest_entries_are_kept_up_to_the_size() {
+    // Each entry is 4 bytes of headers ("[]" twice) plus its body.
+    let store = store_with((1..=10).map(|at| entry(at, 96)).collect()).await;
+    assert_eq!(prune(&store, 1000, 300).await, 7);
+    assert_eq!(kept(&store).await, vec![10, 9, 8]);
+    // An entry bigger than the whole allowance: the newest one still stays.
+    assert_eq!(prune(&store, 1000, 10).await, 2);
+    assert_eq!(kept(&store).await, vec![10]);
+}
