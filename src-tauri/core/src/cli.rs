@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
 
 use crate::clock::SystemClock;
+use crate::logs::terminal::{self, LogsRequest};
 use crate::logs::{LogOptions, Redaction, Retention};
 use crate::server::{self, ServeOptions};
 use crate::site::credentials::{self, Issued};
@@ -47,6 +48,33 @@ enum Command {
     },
     /// Load the demo site into an empty database and print each SCIM provider's new secret.
     Demo(DbArg),
+    /// Print the SCIM log (the newest exchanges, oldest first) and, with --follow, each new one
+    /// as the server writes it.
+    Logs(LogsArgs),
+}
+
+#[derive(Debug, Args)]
+struct LogsArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Keep printing new exchanges until Ctrl-C.
+    #[arg(long, short)]
+    follow: bool,
+    /// Only this SSO provider's exchanges (its id).
+    #[arg(long)]
+    provider: Option<String>,
+    /// Only this status (`409`) or class (`4xx`).
+    #[arg(long)]
+    status: Option<String>,
+    /// Only this method (`PATCH`).
+    #[arg(long)]
+    method: Option<String>,
+    /// How many of the newest exchanges to print first.
+    #[arg(long, default_value_t = 50)]
+    last: u32,
+    /// One JSON object per exchange and line (NDJSON), with headers, bodies and the trace.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -185,6 +213,20 @@ async fn run(command: Command) -> Result<(), String> {
             site.store().close().await;
             print(&json!({ "imported": imported? }));
             Ok(())
+        }
+        Command::Logs(args) => {
+            let site = open(&args.db).await?;
+            let request = LogsRequest {
+                provider_id: args.provider,
+                status: args.status,
+                method: args.method,
+                last: args.last,
+                follow: args.follow,
+                json: args.json,
+            };
+            let printed = terminal::print(&site, request).await;
+            site.store().close().await;
+            printed
         }
         Command::Demo(db) => {
             let site = open(&db).await?;

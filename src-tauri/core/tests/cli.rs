@@ -570,3 +570,62 @@ fn import_refuses_documents_that_are_not_sites_and_writes_nothing() {
     assert_eq!(empty["users"], json!([]));
     assert_eq!(empty["providers"], json!([]));
 }
+
+#[test]
+fn logs_prints_the_scim_log_and_follows_it() {
+    let scratch = Scratch::new("logs");
+    let db = scratch.db();
+    let created = json_of(&[
+        "provider", "create", "--db", &db, "--name", "Okta", "--kind", "okta",
+    ]);
+    let token = created["token"].as_str().unwrap();
+    let server = Server::start(&db);
+    assert_eq!(server.request("GET", "/Users", "wrong", None).0, 401);
+    assert_eq!(server.request("GET", "/Users", token, None).0, 200);
+
+    // Written in batches off the request path: wait until both are in the log.
+    let mut logged = 0;
+    for _ in 0..100 {
+        let output = run(&["logs", "--db", &db, "--json"]);
+        logged = String::from_utf8_lossy(&output.stdout).lines().count();
+        if logged == 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(logged, 2);
+    let mut follower = Command::new(BIN)
+        .args(["logs", "--db", &db, "--follow", "--json", "--last", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(follower.stdout.take().unwrap()).lines();
+    std::thread::sleep(Duration::from_millis(300));
+    let (status, _) = server.request("DELETE", "/Users/nobody", token, None);
+    assert_eq!(status, 404);
+    let followed: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(
+        (followed["method"].as_str(), followed["status"].as_u64()),
+        (Some("DELETE"), Some(404))
+    );
+    assert_eq!(followed["provider_id"], created["id"]);
+    follower.kill().unwrap();
+    let _ = follower.wait();
+
+    let readable = run(&["logs", "--db", &db, "--status", "4xx"]);
+    assert!(readable.status.success());
+    let text = String::from_utf8(readable.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].contains("  401  GET    /api/scim/Users"), "{text}");
+    assert!(
+        lines[1].contains("  404  DELETE /api/scim/Users/nobody"),
+        "{text}"
+    );
+    assert!(!text.contains("wrong"), "no credential in the log: {text}");
+    assert!(
+        refused(&["logs", "--db", &db, "--status", "teapot"])
+            .contains("status must be a code such as 409 or a class such as 4xx")
+    );
+    assert!(server.terminate());
+}

@@ -6,6 +6,7 @@ pub mod body;
 pub mod capture;
 pub mod idp;
 pub mod redact;
+pub mod terminal;
 pub mod writer;
 
 pub use redact::Redaction;

@@ -138,7 +138,8 @@ pub struct ScimLogPage {
     pub next: Option<String>,
 }
 
-fn status_filter(text: &str) -> Result<StatusFilter, SiteError> {
+/// `409` or `4xx`, as the `status` filter takes it.
+pub fn status_filter(text: &str) -> Result<StatusFilter, SiteError> {
     let invalid = || {
         SiteError::Invalid(format!(
             "status must be a code such as 409 or a class such as 4xx, not \"{text}\""
@@ -191,6 +192,7 @@ pub async fn list(site: &Site, query: ScimLogQuery) -> Result<ScimLogPage, SiteE
         since: time("since", query.since.as_deref())?,
         until: time("until", query.until.as_deref())?,
         before,
+        after: None,
         limit: limit + 1,
     };
     let mut rows = rows::list(site.store().reader(), &filter).await?;

@@ -119,6 +119,8 @@ pub struct ScimLogFilter {
     pub until: Option<Millis>,
     /// Entries older than this `seq` (the cursor of the previous page).
     pub before: Option<i64>,
+    /// Entries newer than this `seq` (following the log).
+    pub after: Option<i64>,
     pub limit: u32,
 }
 
@@ -180,6 +182,7 @@ pub async fn list<'e>(
         (filter.since, "at >= ?"),
         (filter.until, "at < ?"),
         (filter.before, "seq < ?"),
+        (filter.after, "seq > ?"),
     ] {
         if let Some(value) = value {
             conditions.push(condition.into());
