@@ -6,6 +6,7 @@
 # to the 50,000-member group). Prints a Markdown table for BENCHMARKS.md.
 #
 # Usage: scripts/bench-server.sh [seconds per workload, default 15]
+# SCIM_LOG=off runs the server without the SCIM log (scripts/bench-log.sh compares both).
 # Needs wrk (Debian package; installed when run as root) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,9 @@ work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 db="$work/bench.db"
 token=$("$bin" provider create --db "$db" --name bench --kind okta | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-"$bin" serve --db "$db" --scim-addr "127.0.0.1:$port" --admin-addr 127.0.0.1:0 >"$work/serve.log" 2>&1 &
+log_flag=()
+[ "${SCIM_LOG:-on}" = off ] && log_flag=(--no-scim-log)
+"$bin" serve --db "$db" --scim-addr "127.0.0.1:$port" --admin-addr 127.0.0.1:0 "${log_flag[@]}" >"$work/serve.log" 2>&1 &
 server=$!
 until grep -q "SCIM base URL" "$work/serve.log" 2>/dev/null; do sleep 0.1; done
 base="http://127.0.0.1:$port/api/scim"

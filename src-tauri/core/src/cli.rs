@@ -118,6 +118,9 @@ struct ServeArgs {
     /// Authorization header and passwords always are), e.g. an IdP's custom token header.
     #[arg(long)]
     log_redact: Option<String>,
+    /// Do not log SCIM exchanges at all (to measure what the log costs).
+    #[arg(long)]
+    no_scim_log: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -280,6 +283,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         clock: None,
         lifecycle_tick: server::LIFECYCLE_TICK,
         log: LogOptions {
+            enabled: !args.no_scim_log,
             retention: Retention {
                 entries: args.log_keep_entries,
                 bytes: args.log_keep_mb.saturating_mul(1024 * 1024),

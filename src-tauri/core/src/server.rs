@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use crate::clock::{SharedClock, SystemClock};
 use crate::http::{self, AppState, Config, SCIM_PATH};
-use crate::logs::{LogOptions, LogWriter};
+use crate::logs::{LogOptions, LogWriter, Recorder};
 use crate::site::{Site, lifecycle};
 use crate::store::{Location, Store};
 
@@ -42,7 +42,7 @@ pub struct Running {
     pub state: AppState,
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<std::io::Result<()>>>,
-    log_writer: LogWriter,
+    log_writer: Option<LogWriter>,
 }
 
 impl Running {
@@ -65,7 +65,9 @@ impl Running {
             }
         }
         // The listeners are done, so every exchange is queued: write them all.
-        self.log_writer.finish().await;
+        if let Some(log_writer) = self.log_writer {
+            log_writer.finish().await;
+        }
         self.state.site.store().close().await;
     }
 }
@@ -97,7 +99,12 @@ pub async fn start(options: ServeOptions) -> Result<Running, StartError> {
         ..Config::default()
     };
     let clock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
-    let (log_writer, recorder) = LogWriter::start(store.clone(), options.log.clone());
+    let (log_writer, recorder) = if options.log.enabled {
+        let (writer, recorder) = LogWriter::start(store.clone(), options.log.clone());
+        (Some(writer), recorder)
+    } else {
+        (None, Recorder::off())
+    };
     let state = AppState::new(Site::new(store, clock), config).with_log(recorder);
     let (stop, stopped) = watch::channel(false);
     let until = move || {

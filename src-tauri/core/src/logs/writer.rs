@@ -48,12 +48,25 @@ impl Default for Retention {
 }
 
 /// How the SCIM log is kept.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LogOptions {
+    /// Whether exchanges are logged at all.
+    pub enabled: bool,
     pub retention: Retention,
     pub redaction: Redaction,
     /// The largest body kept whole, in bytes ([`DEFAULT_LIMIT`] when `None`).
     pub body_limit: Option<usize>,
+}
+
+impl Default for LogOptions {
+    fn default() -> Self {
+        LogOptions {
+            enabled: true,
+            retention: Retention::default(),
+            redaction: Redaction::default(),
+            body_limit: None,
+        }
+    }
 }
 
 /// Entries waiting for the writer before requests wait for it (back-pressure, not loss).
