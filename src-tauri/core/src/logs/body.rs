@@ -25,22 +25,59 @@ pub struct StoredBody {
 
 /// Redacts and cuts `bytes` for storage.
 pub fn store(bytes: &[u8], limit: usize, redaction: &Redaction) -> StoredBody {
-    let (text, json, redacted) = match serde_json::from_slice::<Value>(bytes) {
-        Ok(mut value) => {
-            let redacted = redaction.json(&mut value);
-            (value.to_string(), true, redacted)
+    store_request(bytes, limit, redaction).0
+}
+
+/// [`store`], also returning the body as parsed before redaction (when it is JSON), for what
+/// else reads it (the IdP guess): one parse per body.
+pub fn store_request(
+    bytes: &[u8],
+    limit: usize,
+    redaction: &Redaction,
+) -> (StoredBody, Option<Value>) {
+    let (text, json, redacted, parsed) = match serde_json::from_slice::<Value>(bytes) {
+        Ok(value) => {
+            let mut stored = value.clone();
+            let redacted = redaction.json(&mut stored);
+            (stored.to_string(), true, redacted, Some(value))
         }
         Err(_) => {
             let (text, redacted) = redaction.text(&String::from_utf8_lossy(bytes));
-            (text, false, redacted)
+            (text, false, redacted, None)
         }
     };
     let (text, truncated_from) = cut(text, limit);
-    StoredBody {
+    let stored = StoredBody {
         text,
         json,
         truncated_from,
         redacted,
+    };
+    (stored, parsed)
+}
+
+/// A body this server wrote (a SCIM response): it carries no secrets (`password` is
+/// `returned: never`), so it is kept as written, only cut — no parse. `json` comes from its
+/// content type.
+pub fn store_own(bytes: &[u8], json: bool, limit: usize) -> StoredBody {
+    // Only what is kept is copied (a list page can be far larger than the limit).
+    let total = bytes.len();
+    let (text, truncated_from) = if total <= limit {
+        (String::from_utf8_lossy(bytes).into_owned(), None)
+    } else {
+        let mut end = limit;
+        while end > 0 && (bytes[end] & 0xC0) == 0x80 {
+            end -= 1;
+        }
+        let mut text = String::from_utf8_lossy(&bytes[..end]).into_owned();
+        text.push_str(&marker(end, total));
+        (text, Some(total))
+    };
+    StoredBody {
+        text,
+        json,
+        truncated_from,
+        redacted: 0,
     }
 }
 
@@ -55,10 +92,12 @@ fn cut(mut text: String, limit: usize) -> (String, Option<usize>) {
         end -= 1;
     }
     text.truncate(end);
-    text.push_str(&format!(
-        "…[truncated by SCIM Workbench: {end} of {total} bytes kept]"
-    ));
+    text.push_str(&marker(end, total));
     (text, Some(total))
+}
+
+fn marker(kept: usize, total: usize) -> String {
+    format!("…[truncated by SCIM Workbench: {kept} of {total} bytes kept]")
 }
 
 #[cfg(test)]
@@ -88,6 +127,18 @@ mod tests {
         );
         assert_eq!(stored.redacted, 1);
         assert_eq!(store(b"", 10, &Redaction::default()).text, "");
+    }
+
+    #[test]
+    fn own_bodies_are_cut_the_same_way_without_a_parse() {
+        let body = format!("\"{}\"", "é".repeat(100));
+        let own = store_own(body.as_bytes(), true, 10);
+        let parsed = store(body.as_bytes(), 10, &Redaction::default());
+        assert_eq!(
+            (own.text, own.truncated_from),
+            (parsed.text, parsed.truncated_from)
+        );
+        assert_eq!(store_own(b"{}", true, 10).text, "{}");
     }
 
     #[test]

@@ -82,10 +82,12 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
     let duration = started.elapsed();
     let request_bytes = seen.lock().map(|b| b.clone()).unwrap_or_default();
     let redaction = recorder.redaction();
-    let request_body = body::store(&request_bytes, recorder.body_limit(), redaction);
-    let response_stored = body::store(&response_bytes, recorder.body_limit(), redaction);
+    let (request_body, request_json) =
+        body::store_request(&request_bytes, recorder.body_limit(), redaction);
+    let response_is_json =
+        header(&response_parts.headers, "content-type").is_some_and(|t| t.contains("json"));
+    let response_stored = body::store_own(&response_bytes, response_is_json, recorder.body_limit());
     let provider = slot.get();
-    let request_json: Option<Value> = serde_json::from_slice(&request_bytes).ok();
     let user_agent = header(&request_headers, "user-agent");
     let guess = idp::guess(
         user_agent.as_deref(),
@@ -106,11 +108,12 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
         trace.extend(outcome.trace.steps().iter().cloned());
         resources.extend(outcome.changes.iter().filter_map(|c| c.target_id.clone()));
     }
-    if let Some(id) = serde_json::from_slice::<Value>(&response_bytes)
-        .ok()
-        .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned))
+    // A create names its resource in `Location`; other requests in their path.
+    if let Some(id) = header(&response_parts.headers, "location")
+        .as_deref()
+        .and_then(path_id)
     {
-        resources.push(id);
+        resources.push(id.to_owned());
     }
     if let Some(id) = path_id(&path) {
         resources.push(id.to_owned());
