@@ -25,13 +25,15 @@ pub struct StoredBody {
 
 /// Redacts and cuts `bytes` for storage.
 pub fn store(bytes: &[u8], limit: usize, redaction: &Redaction) -> StoredBody {
-    store_request(bytes, limit, redaction).0
+    store_request(bytes, 0, limit, redaction).0
 }
 
 /// [`store`], also returning the body as parsed before redaction (when it is JSON), for what
-/// else reads it (the IdP guess): one parse per body.
+/// else reads it (the IdP guess): one parse per body. `unseen` is how many bytes of the body
+/// were not captured at all (beyond the capture limit); the marker counts them.
 pub fn store_request(
     bytes: &[u8],
+    unseen: usize,
     limit: usize,
     redaction: &Redaction,
 ) -> (StoredBody, Option<Value>) {
@@ -46,7 +48,7 @@ pub fn store_request(
             (text, false, redacted, None)
         }
     };
-    let (text, truncated_from) = cut(text, limit);
+    let (text, truncated_from) = cut(text, limit, unseen);
     let stored = StoredBody {
         text,
         json,
@@ -82,8 +84,8 @@ pub fn store_own(bytes: &[u8], json: bool, limit: usize) -> StoredBody {
 }
 
 /// `text` cut to at most `limit` bytes (at a character boundary) plus a marker.
-fn cut(mut text: String, limit: usize) -> (String, Option<usize>) {
-    let total = text.len();
+fn cut(mut text: String, limit: usize, unseen: usize) -> (String, Option<usize>) {
+    let total = text.len() + unseen;
     if total <= limit {
         return (text, None);
     }
@@ -127,6 +129,25 @@ mod tests {
         );
         assert_eq!(stored.redacted, 1);
         assert_eq!(store(b"", 10, &Redaction::default()).text, "");
+    }
+
+    #[test]
+    fn bytes_never_captured_count_in_the_marker() {
+        let (stored, parsed) = store_request(
+            b"{\"a\": \"0123456789",
+            1_000_000,
+            10,
+            &Redaction::default(),
+        );
+        assert_eq!(parsed, None);
+        assert_eq!(stored.truncated_from, Some(1_000_017));
+        assert!(
+            stored
+                .text
+                .ends_with("[truncated by SCIM Workbench: 10 of 1000017 bytes kept]"),
+            "{}",
+            stored.text
+        );
     }
 
     #[test]

@@ -55,13 +55,15 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
     parts.extensions.insert(slot.clone());
     // The handler reads the body as usual (its own size limit applies); what it reads is copied
     // here, up to the log's limit.
-    let seen = Arc::new(Mutex::new(Vec::new()));
+    // (bytes copied, bytes read in all)
+    let seen = Arc::new(Mutex::new((Vec::new(), 0usize)));
     let copy = seen.clone();
     let cap = recorder.body_limit() + 1;
     let body = body.map_frame(move |frame| {
         if let (Some(data), Ok(mut seen)) = (frame.data_ref(), copy.lock()) {
-            let room = cap.saturating_sub(seen.len());
-            seen.extend_from_slice(&data[..data.len().min(room)]);
+            let room = cap.saturating_sub(seen.0.len());
+            seen.0.extend_from_slice(&data[..data.len().min(room)]);
+            seen.1 += data.len();
         }
         frame
     });
@@ -80,10 +82,11 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
         }
     };
     let duration = started.elapsed();
-    let request_bytes = seen.lock().map(|b| b.clone()).unwrap_or_default();
+    let (request_bytes, read) = seen.lock().map(|s| s.clone()).unwrap_or_default();
+    let unseen = read.saturating_sub(request_bytes.len());
     let redaction = recorder.redaction();
     let (request_body, request_json) =
-        body::store_request(&request_bytes, recorder.body_limit(), redaction);
+        body::store_request(&request_bytes, unseen, recorder.body_limit(), redaction);
     let response_is_json =
         header(&response_parts.headers, "content-type").is_some_and(|t| t.contains("json"));
     let response_stored = body::store_own(&response_bytes, response_is_json, recorder.body_limit());
