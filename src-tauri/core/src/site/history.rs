@@ -99,53 +99,21 @@ pub struct HistoryPage {
     pub next: Option<String>,
 }
 
-fn parse_time(field: &str, text: &str) -> Result<i64, SiteError> {
-    super::render::parse_rfc3339(text).ok_or_else(|| {
-        SiteError::Invalid(format!(
-            "{field} must be an RFC 3339 time such as 2026-11-28T09:00:00Z, not \"{text}\""
-        ))
-    })
-}
-
 pub async fn list(site: &Site, query: HistoryQuery) -> Result<HistoryPage, SiteError> {
     let limit = super::page_limit(query.limit, 100)?;
-    let before = query
-        .before
-        .as_deref()
-        .map(|b| {
-            b.parse::<i64>().map_err(|_| {
-                SiteError::Invalid(format!(
-                    "before must be the 'next' cursor of a previous page, not \"{b}\""
-                ))
-            })
-        })
-        .transpose()?;
+    let before = super::query_cursor(query.before.as_deref())?;
     let filter = HistoryFilter {
         interface: query.interface,
         action: query.action,
         target: query.target,
         provider_id: query.provider_id,
-        since: query
-            .since
-            .as_deref()
-            .map(|t| parse_time("since", t))
-            .transpose()?,
-        until: query
-            .until
-            .as_deref()
-            .map(|t| parse_time("until", t))
-            .transpose()?,
+        since: super::query_time("since", query.since.as_deref())?,
+        until: super::query_time("until", query.until.as_deref())?,
         before,
         limit: limit + 1,
     };
-    let mut rows = rows::list(site.store().reader(), &filter).await?;
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let next = if more {
-        rows.last().map(|r| r.seq.to_string())
-    } else {
-        None
-    };
+    let rows = rows::list(site.store().reader(), &filter).await?;
+    let (rows, next) = super::cursor_page(rows, limit, |r| r.seq);
     Ok(HistoryPage {
         items: rows.into_iter().map(HistoryEntry::from).collect(),
         next,

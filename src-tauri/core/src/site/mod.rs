@@ -167,6 +167,48 @@ pub fn page_limit(asked: Option<u32>, default: u32) -> Result<u32, SiteError> {
     }
 }
 
+/// An optional RFC 3339 time of a log query (`since`, `until`), in milliseconds.
+pub fn query_time(field: &str, text: Option<&str>) -> Result<Option<Millis>, SiteError> {
+    text.map(|t| {
+        render::parse_rfc3339(t).ok_or_else(|| {
+            SiteError::Invalid(format!(
+                "{field} must be an RFC 3339 time such as 2026-11-28T09:00:00Z, not \"{t}\""
+            ))
+        })
+    })
+    .transpose()
+}
+
+/// The `before` cursor of a log query: the `next` of a previous page.
+pub fn query_cursor(before: Option<&str>) -> Result<Option<i64>, SiteError> {
+    before
+        .map(|b| {
+            b.parse::<i64>().map_err(|_| {
+                SiteError::Invalid(format!(
+                    "before must be the 'next' cursor of a previous page, not \"{b}\""
+                ))
+            })
+        })
+        .transpose()
+}
+
+/// Cuts `rows`, fetched with `limit + 1`, to `limit`, and returns the `next` cursor (the
+/// `seq` of the last row kept) when there were more.
+pub fn cursor_page<T>(
+    mut rows: Vec<T>,
+    limit: u32,
+    seq: impl Fn(&T) -> i64,
+) -> (Vec<T>, Option<String>) {
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next = if more {
+        rows.last().map(|r| seq(r).to_string())
+    } else {
+        None
+    };
+    (rows, next)
+}
+
 /// The entity tag of a stored version (weak: the representation may differ by projection).
 pub fn etag(version: i64) -> String {
     format!("W/\"{version}\"")

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::render::{parse_rfc3339, rfc3339};
+use super::render::rfc3339;
 use super::{Site, SiteError};
 use crate::store::scim_log::{self as rows, ScimLogFilter, ScimLogRow, StatusFilter};
 
@@ -158,30 +158,9 @@ pub fn status_filter(text: &str) -> Result<StatusFilter, SiteError> {
     }
 }
 
-fn time(field: &str, text: Option<&str>) -> Result<Option<i64>, SiteError> {
-    text.map(|t| {
-        parse_rfc3339(t).ok_or_else(|| {
-            SiteError::Invalid(format!(
-                "{field} must be an RFC 3339 time such as 2026-11-28T09:00:00Z, not \"{t}\""
-            ))
-        })
-    })
-    .transpose()
-}
-
 pub async fn list(site: &Site, query: ScimLogQuery) -> Result<ScimLogPage, SiteError> {
     let limit = super::page_limit(query.limit, 100)?;
-    let before = query
-        .before
-        .as_deref()
-        .map(|b| {
-            b.parse::<i64>().map_err(|_| {
-                SiteError::Invalid(format!(
-                    "before must be the 'next' cursor of a previous page, not \"{b}\""
-                ))
-            })
-        })
-        .transpose()?;
+    let before = super::query_cursor(query.before.as_deref())?;
     let filter = ScimLogFilter {
         provider_id: query.provider_id,
         method: query.method,
@@ -189,18 +168,14 @@ pub async fn list(site: &Site, query: ScimLogQuery) -> Result<ScimLogPage, SiteE
         path: query.path,
         idp: query.idp,
         text: query.text,
-        since: time("since", query.since.as_deref())?,
-        until: time("until", query.until.as_deref())?,
+        since: super::query_time("since", query.since.as_deref())?,
+        until: super::query_time("until", query.until.as_deref())?,
         before,
         after: None,
         limit: limit + 1,
     };
-    let mut rows = rows::list(site.store().reader(), &filter).await?;
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let next = more
-        .then(|| rows.last().map(|r| r.seq.to_string()))
-        .flatten();
+    let rows = rows::list(site.store().reader(), &filter).await?;
+    let (rows, next) = super::cursor_page(rows, limit, |r| r.seq);
     Ok(ScimLogPage {
         items: rows.into_iter().map(ScimLogEntry::from).collect(),
         next,
