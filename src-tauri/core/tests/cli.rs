@@ -605,7 +605,10 @@ fn logs_prints_the_scim_log_and_follows_it() {
     assert_eq!(status, 404);
     let followed: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
     assert_eq!(
-        (followed["method"].as_str(), followed["status"].as_u64()),
+        (
+            followed["request_method"].as_str(),
+            followed["http_response_code"].as_u64()
+        ),
         (Some("DELETE"), Some(404))
     );
     assert_eq!(followed["provider_id"], created["id"]);

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use crate::site::scim_log::{ScimLogEntry, status_filter};
+use crate::site::scim_log::{ScimLogRecord, status_filter};
 use crate::site::{Site, SiteError};
 use crate::store::scim_log::{self as rows, ScimLogFilter};
 
@@ -21,7 +21,8 @@ pub struct LogsRequest {
     /// How many of the newest entries to print first.
     pub last: u32,
     pub follow: bool,
-    /// One JSON object per line (NDJSON) instead of one readable line per exchange.
+    /// One JSON object per line (NDJSON, the records of the admin API's `scim-log.ndjson`
+    /// export) instead of one readable line per exchange.
     pub json: bool,
 }
 
@@ -61,11 +62,10 @@ pub async fn print(site: &Site, request: LogsRequest) -> Result<(), String> {
         // Oldest first, in pages of 500, until caught up.
         loop {
             filter.after = Some(last_seq);
-            let mut page = fetch(site, &filter).await?;
+            let page = fetch(site, &filter).await?;
             let full = page.len() == filter.limit as usize;
-            page.reverse();
-            if let Some(seq) = page.last().and_then(|e| e.seq.parse::<i64>().ok()) {
-                last_seq = seq;
+            if let Some(entry) = page.last() {
+                last_seq = entry.id;
             }
             if !emit(&page, request.json) {
                 return Ok(());
@@ -77,29 +77,22 @@ pub async fn print(site: &Site, request: LogsRequest) -> Result<(), String> {
     }
 }
 
-async fn fetch(site: &Site, filter: &ScimLogFilter) -> Result<Vec<ScimLogEntry>, String> {
+async fn fetch(site: &Site, filter: &ScimLogFilter) -> Result<Vec<ScimLogRecord>, String> {
     let rows = rows::list(site.store().reader(), filter)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(rows.into_iter().map(ScimLogEntry::from).collect())
+    Ok(rows.into_iter().map(ScimLogRecord::from).collect())
 }
 
 /// The newest `seq` of the whole log (following starts after it, whatever the filters).
 async fn max_seq(site: &Site) -> Result<i64, String> {
-    let newest = rows::list(
-        site.store().reader(),
-        &ScimLogFilter {
-            limit: 1,
-            ..ScimLogFilter::default()
-        },
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    Ok(newest.first().map_or(0, |r| r.seq))
+    rows::newest_seq(site.store().reader())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Writes `entries`; `false` once standard output is closed (`… | head`).
-fn emit(entries: &[ScimLogEntry], json: bool) -> bool {
+fn emit(entries: &[ScimLogRecord], json: bool) -> bool {
     let mut out = std::io::stdout().lock();
     for entry in entries {
         let line = if json {
@@ -115,7 +108,7 @@ fn emit(entries: &[ScimLogEntry], json: bool) -> bool {
 }
 
 /// One readable line: time, status, method, path and query, duration, IdP, provider.
-pub fn line(entry: &ScimLogEntry) -> String {
+pub fn line(entry: &ScimLogRecord) -> String {
     let query = entry
         .query
         .as_deref()
@@ -123,10 +116,10 @@ pub fn line(entry: &ScimLogEntry) -> String {
         .unwrap_or_default();
     format!(
         "{}  {}  {:<6} {}{}  {:.1} ms  {}  {}",
-        entry.at,
-        entry.status,
-        entry.method,
-        entry.path,
+        entry.created_at,
+        entry.http_response_code,
+        entry.request_method,
+        entry.request_path,
         query,
         entry.duration_ms,
         entry.idp,

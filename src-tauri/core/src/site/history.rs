@@ -64,6 +64,40 @@ fn trace_steps(text: Option<&str>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// An entry as exported: the seed service's history fields (`id`, `when`, `interface`,
+/// `action`, `display`), then ours.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryRecord {
+    pub id: i64,
+    pub when: String,
+    pub interface: String,
+    pub action: String,
+    /// The entry in words.
+    pub display: String,
+    pub target_type: String,
+    pub target_id: Option<String>,
+    pub target_name: Option<String>,
+    pub provider_id: Option<String>,
+    pub trace: Vec<String>,
+}
+
+impl From<HistoryRow> for HistoryRecord {
+    fn from(row: HistoryRow) -> Self {
+        HistoryRecord {
+            id: row.seq,
+            when: rfc3339(row.at),
+            interface: row.interface,
+            action: row.action,
+            display: row.detail,
+            target_type: row.target_type,
+            target_id: row.target_id,
+            target_name: row.target_name,
+            provider_id: row.provider_id,
+            trace: trace_steps(row.trace.as_deref()),
+        }
+    }
+}
+
 /// Which entries to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
@@ -99,18 +133,26 @@ pub struct HistoryPage {
     pub next: Option<String>,
 }
 
-pub async fn list(site: &Site, query: HistoryQuery) -> Result<HistoryPage, SiteError> {
-    let limit = super::page_limit(query.limit, 100)?;
-    let before = super::query_cursor(query.before.as_deref())?;
-    let filter = HistoryFilter {
+/// The store filter for `query`, except its `limit`.
+pub(super) fn filter(query: HistoryQuery) -> Result<HistoryFilter, SiteError> {
+    Ok(HistoryFilter {
         interface: query.interface,
         action: query.action,
         target: query.target,
         provider_id: query.provider_id,
         since: super::query_time("since", query.since.as_deref())?,
         until: super::query_time("until", query.until.as_deref())?,
-        before,
+        before: super::query_cursor(query.before.as_deref())?,
+        after: None,
+        limit: 0,
+    })
+}
+
+pub async fn list(site: &Site, query: HistoryQuery) -> Result<HistoryPage, SiteError> {
+    let limit = super::page_limit(query.limit, 100)?;
+    let filter = HistoryFilter {
         limit: limit + 1,
+        ..filter(query)?
     };
     let rows = rows::list(site.store().reader(), &filter).await?;
     let (rows, next) = super::cursor_page(rows, limit, |r| r.seq);

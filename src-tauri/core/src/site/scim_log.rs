@@ -97,6 +97,65 @@ impl From<ScimLogRow> for ScimLogEntry {
     }
 }
 
+/// One exchange as exported: the seed service's SCIM log fields (`id`, `created_at`,
+/// `request_path`, `request_method`, `http_response_code`, `user_agent`, `request_json`,
+/// `response_json`), then ours. The two bodies are the logged text (JSON or not, as
+/// `request_is_json` says), as the seed service gives them: strings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScimLogRecord {
+    pub id: i64,
+    pub created_at: String,
+    pub request_path: String,
+    pub request_method: String,
+    pub http_response_code: i64,
+    pub user_agent: Option<String>,
+    pub request_json: String,
+    pub response_json: String,
+    pub provider_id: Option<String>,
+    pub query: Option<String>,
+    pub request_headers: Vec<LoggedHeader>,
+    pub request_is_json: bool,
+    pub request_truncated_from: Option<u32>,
+    pub response_headers: Vec<LoggedHeader>,
+    pub response_is_json: bool,
+    pub response_truncated_from: Option<u32>,
+    pub duration_ms: f64,
+    pub client_address: Option<String>,
+    pub idp: String,
+    pub idp_reason: String,
+    pub resources: Vec<String>,
+    pub trace: Vec<String>,
+}
+
+impl From<ScimLogRow> for ScimLogRecord {
+    fn from(row: ScimLogRow) -> Self {
+        ScimLogRecord {
+            id: row.seq,
+            created_at: rfc3339(row.at),
+            request_path: row.path,
+            request_method: row.method,
+            http_response_code: row.status,
+            user_agent: row.user_agent,
+            request_json: row.request_body,
+            response_json: row.response_body,
+            provider_id: row.provider_id,
+            query: row.query,
+            request_headers: headers(&row.request_headers),
+            request_is_json: row.request_json,
+            request_truncated_from: count(row.request_truncated),
+            response_headers: headers(&row.response_headers),
+            response_is_json: row.response_json,
+            response_truncated_from: count(row.response_truncated),
+            duration_ms: row.duration_us as f64 / 1000.0,
+            client_address: row.client_addr,
+            idp: row.idp,
+            idp_reason: row.idp_reason,
+            resources: serde_json::from_str(&row.resources).unwrap_or_default(),
+            trace: serde_json::from_str(&row.trace).unwrap_or_default(),
+        }
+    }
+}
+
 /// Which exchanges to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
@@ -158,10 +217,9 @@ pub fn status_filter(text: &str) -> Result<StatusFilter, SiteError> {
     }
 }
 
-pub async fn list(site: &Site, query: ScimLogQuery) -> Result<ScimLogPage, SiteError> {
-    let limit = super::page_limit(query.limit, 100)?;
-    let before = super::query_cursor(query.before.as_deref())?;
-    let filter = ScimLogFilter {
+/// The store filter for `query`, except its `limit`.
+pub(super) fn filter(query: ScimLogQuery) -> Result<ScimLogFilter, SiteError> {
+    Ok(ScimLogFilter {
         provider_id: query.provider_id,
         method: query.method,
         status: query.status.as_deref().map(status_filter).transpose()?,
@@ -170,9 +228,17 @@ pub async fn list(site: &Site, query: ScimLogQuery) -> Result<ScimLogPage, SiteE
         text: query.text,
         since: super::query_time("since", query.since.as_deref())?,
         until: super::query_time("until", query.until.as_deref())?,
-        before,
+        before: super::query_cursor(query.before.as_deref())?,
         after: None,
+        limit: 0,
+    })
+}
+
+pub async fn list(site: &Site, query: ScimLogQuery) -> Result<ScimLogPage, SiteError> {
+    let limit = super::page_limit(query.limit, 100)?;
+    let filter = ScimLogFilter {
         limit: limit + 1,
+        ..filter(query)?
     };
     let rows = rows::list(site.store().reader(), &filter).await?;
     let (rows, next) = super::cursor_page(rows, limit, |r| r.seq);

@@ -87,10 +87,21 @@ pub struct HistoryFilter {
     pub until: Option<Millis>,
     /// Entries older than this `seq` (the cursor of the previous page).
     pub before: Option<i64>,
+    /// Entries newer than this `seq` (following the log); the list is then oldest first.
+    pub after: Option<i64>,
     pub limit: u32,
 }
 
-/// Newest first.
+/// The newest entry's `seq` (`0` when the log is empty).
+pub async fn newest_seq<'e>(db: impl Executor<'e, Database = Sqlite>) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(seq), 0) FROM history")
+            .fetch_one(db)
+            .await?,
+    )
+}
+
+/// Newest first (oldest first when following, with `after`).
 pub async fn list<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     filter: &HistoryFilter,
@@ -120,7 +131,11 @@ pub async fn list<'e>(
     if filter.before.is_some() {
         sql.push_str(" AND seq < ?");
     }
-    sql.push_str(" ORDER BY seq DESC LIMIT ?");
+    if filter.after.is_some() {
+        sql.push_str(" AND seq > ? ORDER BY seq ASC LIMIT ?");
+    } else {
+        sql.push_str(" ORDER BY seq DESC LIMIT ?");
+    }
     let mut query = sqlx::query_as::<_, HistoryRow>(&sql);
     if let Some(v) = &filter.interface {
         query = query.bind(v);
@@ -141,6 +156,9 @@ pub async fn list<'e>(
         query = query.bind(v);
     }
     if let Some(v) = filter.before {
+        query = query.bind(v);
+    }
+    if let Some(v) = filter.after {
         query = query.bind(v);
     }
     Ok(query.bind(i64::from(filter.limit)).fetch_all(db).await?)

@@ -119,7 +119,8 @@ pub struct ScimLogFilter {
     pub until: Option<Millis>,
     /// Entries older than this `seq` (the cursor of the previous page).
     pub before: Option<i64>,
-    /// Entries newer than this `seq` (following the log).
+    /// Entries newer than this `seq` (following the log); the list is then oldest first, so
+    /// a follower that pages on misses nothing.
     pub after: Option<i64>,
     pub limit: u32,
 }
@@ -130,7 +131,7 @@ pub enum StatusFilter {
     Class(i64),
 }
 
-/// Entries matching `filter`, newest first.
+/// Entries matching `filter`, newest first (oldest first when following, with `after`).
 pub async fn list<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     filter: &ScimLogFilter,
@@ -189,8 +190,13 @@ pub async fn list<'e>(
             numbers.push(value);
         }
     }
+    let order = if filter.after.is_some() {
+        "ASC"
+    } else {
+        "DESC"
+    };
     let sql = format!(
-        "SELECT seq, {LISTED} FROM scim_log WHERE {} ORDER BY seq DESC LIMIT ?",
+        "SELECT seq, {LISTED} FROM scim_log WHERE {} ORDER BY seq {order} LIMIT ?",
         conditions.join(" AND ")
     );
     let mut query = sqlx::query_as(&sql);
@@ -201,6 +207,15 @@ pub async fn list<'e>(
         query = query.bind(number);
     }
     Ok(query.bind(i64::from(filter.limit)).fetch_all(db).await?)
+}
+
+/// The newest entry's `seq` (`0` when the log is empty).
+pub async fn newest_seq<'e>(db: impl Executor<'e, Database = Sqlite>) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(seq), 0) FROM scim_log")
+            .fetch_one(db)
+            .await?,
+    )
 }
 
 /// One entry.

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod configuration;
 pub mod directory;
+mod exports;
 mod provisioning;
 
 use axum::Router;
@@ -104,6 +105,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/api/history", get(prov::history))
         .route("/admin/api/scim-log", get(prov::scim_log))
         .route("/admin/api/scim-log/{seq}", get(prov::scim_log_entry))
+        .route("/admin/api/exports/{file}", get(exports::export))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state, guard))
