@@ -3,11 +3,13 @@
 
 use crate::http::admin::directory::Association;
 use crate::http::dry_run::{DryRunRequest, DryRunResult};
+use crate::http::events::EventsQuery;
 use crate::site::accounts::{NewUser, UserDetail, UserEdit, UserPage, UserQuery};
 use crate::site::history::{HistoryPage, HistoryQuery};
 use crate::site::lifecycle::{LifecycleRule, LifecycleRuleInput, RunReport};
+use crate::site::live::LiveBatch;
 use crate::site::provider_admin::{CreatedProvider, Expiry, NewProvider, ProviderView, Secret};
-use crate::site::scim_log::{ScimLogEntry, ScimLogPage, ScimLogQuery};
+use crate::site::scim_log::{ScimLogEntry, ScimLogPage, ScimLogQuery, ScimLogSummary};
 use crate::site::settings::{SettingsChange, SiteSettings};
 use crate::site::sign_in::{SignInRequest, SignInResult};
 use crate::site::site_groups::{GroupDetail, GroupEdit, GroupPage, GroupQuery, NewGroup};
@@ -48,7 +50,10 @@ pub fn typescript() -> Result<String, String> {
         .register::<HistoryPage>()
         .register::<ScimLogQuery>()
         .register::<ScimLogPage>()
-        .register::<ScimLogEntry>();
+        .register::<ScimLogEntry>()
+        .register::<ScimLogSummary>()
+        .register::<EventsQuery>()
+        .register::<LiveBatch>();
     let body = specta_typescript::Typescript::default()
         .export(&types, specta_serde::Format)
         .map_err(|e| e.to_string())?;

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::watch;
 
 use crate::clock::{SharedClock, SystemClock};
 use crate::http::{self, AppState, Config, SCIM_PATH};
@@ -40,7 +39,6 @@ pub struct Running {
     pub admin_addr: SocketAddr,
     pub admin_token: String,
     pub state: AppState,
-    stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<std::io::Result<()>>>,
     log_writer: Option<LogWriter>,
 }
@@ -56,7 +54,7 @@ impl Running {
 
     /// Stops accepting, waits for requests in flight, then closes the database.
     pub async fn shutdown(self) {
-        let _ = self.stop.send(true);
+        self.state.stop();
         for task in self.tasks {
             match task.await {
                 Ok(Err(e)) => tracing::error!(error = %e, "a listener failed while shutting down"),
@@ -106,13 +104,7 @@ pub async fn start(options: ServeOptions) -> Result<Running, StartError> {
         (None, Recorder::off())
     };
     let state = AppState::new(Site::new(store, clock), config).with_log(recorder);
-    let (stop, stopped) = watch::channel(false);
-    let until = move || {
-        let mut stopped = stopped.clone();
-        async move {
-            let _ = stopped.wait_for(|s| *s).await;
-        }
-    };
+    let until = || state.stopped();
     let tasks = vec![
         tokio::spawn(http::serve(scim, http::scim_router(state.clone()), until())),
         tokio::spawn(http::serve(
@@ -131,7 +123,6 @@ pub async fn start(options: ServeOptions) -> Result<Running, StartError> {
         admin_addr,
         admin_token: state.config.admin_token.clone(),
         state,
-        stop,
         tasks,
         log_writer,
     })

@@ -84,6 +84,12 @@ export type DryRunResult = {
 	tolerances: string[],
 };
 
+/**  Where to start. */
+export type EventsQuery = {
+	/**  The id of the last event seen (as `Last-Event-ID`, which wins when both are sent). */
+	after?: string | null,
+};
+
 /**  A token's expiry: `2027-01-31`, an RFC 3339 time, or `90d`. */
 export type Expiry = {
 	expires_at?: string | null,
@@ -219,6 +225,16 @@ export type LifecycleRuleInput = {
 	action?: LifecycleAction | null,
 	user_state?: UserState | null,
 	enabled?: boolean | null,
+};
+
+/**  New entries since a cursor. */
+export type LiveBatch = {
+	/**  Where this batch ends: the event id, to resume after it. */
+	cursor: string,
+	/**  New SCIM exchanges, oldest first. */
+	scim_log: ScimLogSummary[],
+	/**  New site changes, oldest first. */
+	changes: HistoryEntry[],
 };
 
 /**  A request or response body as logged. */
@@ -378,6 +394,24 @@ export type ScimLogQuery = {
 	before?: string | null,
 	/**  At most 500; 100 when absent. */
 	limit?: number | null,
+};
+
+/**
+ *  One exchange without its headers and bodies: a line of a live view (the full exchange is
+ *  `GET /admin/api/scim-log/{seq}`).
+ */
+export type ScimLogSummary = {
+	seq: string,
+	at: string,
+	provider_id: string | null,
+	method: string,
+	path: string,
+	query: string | null,
+	status: number,
+	duration_ms: number | null,
+	user_agent: string | null,
+	idp: string,
+	resources: string[],
 };
 
 /**  A secret, shown once. */

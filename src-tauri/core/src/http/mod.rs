@@ -7,6 +7,7 @@ pub mod auth;
 pub mod dry_run;
 mod endpoint;
 pub mod error;
+pub mod events;
 pub mod io;
 pub mod scim;
 
@@ -56,6 +57,9 @@ pub struct AppState {
     /// Where the SCIM listener's exchanges go ([`crate::logs`]); off unless the server
     /// started a log writer.
     pub log: crate::logs::Recorder,
+    /// Set once the server is stopping: endless responses (the live stream) end on it, so that
+    /// a graceful shutdown does not wait for them forever.
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {
@@ -64,6 +68,21 @@ impl AppState {
             site,
             config: Arc::new(config),
             log: crate::logs::Recorder::off(),
+            stopping: tokio::sync::watch::Sender::new(false),
+        }
+    }
+
+    /// Tells every listener and live stream of this state to stop.
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Completes once [`AppState::stop`] has been called.
+    pub fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut stopping = self.stopping.subscribe();
+        async move {
+            // The sender lives in this state, which outlives its listeners.
+            let _ = stopping.wait_for(|stop| *stop).await;
         }
     }
 

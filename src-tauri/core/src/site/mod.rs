@@ -10,6 +10,7 @@ pub mod groups;
 pub mod history;
 pub mod lifecycle;
 pub mod listing;
+pub mod live;
 pub mod log_export;
 pub mod options;
 mod positions;

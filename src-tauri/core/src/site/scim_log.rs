@@ -97,6 +97,41 @@ impl From<ScimLogRow> for ScimLogEntry {
     }
 }
 
+/// One exchange without its headers and bodies: a line of a live view (the full exchange is
+/// `GET /admin/api/scim-log/{seq}`).
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+pub struct ScimLogSummary {
+    pub seq: String,
+    pub at: String,
+    pub provider_id: Option<String>,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub status: u32,
+    pub duration_ms: f64,
+    pub user_agent: Option<String>,
+    pub idp: String,
+    pub resources: Vec<String>,
+}
+
+impl From<ScimLogEntry> for ScimLogSummary {
+    fn from(entry: ScimLogEntry) -> Self {
+        ScimLogSummary {
+            seq: entry.seq,
+            at: entry.at,
+            provider_id: entry.provider_id,
+            method: entry.method,
+            path: entry.path,
+            query: entry.query,
+            status: entry.status,
+            duration_ms: entry.duration_ms,
+            user_agent: entry.user_agent,
+            idp: entry.idp,
+            resources: entry.resources,
+        }
+    }
+}
+
 /// One exchange as exported: the seed service's SCIM log fields (`id`, `created_at`,
 /// `request_path`, `request_method`, `http_response_code`, `user_agent`, `request_json`,
 /// `response_json`), then ours. The two bodies are the logged text (JSON or not, as

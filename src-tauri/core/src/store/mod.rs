@@ -77,6 +77,7 @@ pub struct Store {
     writer: writer::Writer,
     location: Location,
     external: Arc<AtomicU64>,
+    commits: writer::Commits,
     checkpointer: Arc<std::sync::Mutex<Option<checkpoint::Checkpointer>>>,
 }
 
@@ -116,7 +117,8 @@ impl Store {
             detail: e.to_string(),
         };
         let external = Arc::new(AtomicU64::new(0));
-        let writer = writer::Writer::spawn(options.clone(), external.clone())
+        let commits = writer::Commits::new(0);
+        let writer = writer::Writer::spawn(options.clone(), external.clone(), commits.clone())
             .await
             .map_err(|e| match e {
                 StoreError::Database(e) => open_error(e),
@@ -140,6 +142,7 @@ impl Store {
             writer,
             location: Location::File(path.to_owned()),
             external,
+            commits,
             checkpointer: Arc::new(std::sync::Mutex::new(Some(checkpointer))),
         })
     }
@@ -154,7 +157,8 @@ impl Store {
             .max_lifetime(None)
             .connect_with(options)
             .await?;
-        let writer = writer::Writer::on_pool(pool.clone());
+        let commits = writer::Commits::new(0);
+        let writer = writer::Writer::on_pool(pool.clone(), commits.clone());
         writer.migrate().await?;
         // A private in-memory database: no other process can write to it.
         Ok(Store {
@@ -162,6 +166,7 @@ impl Store {
             writer,
             location: Location::Memory,
             external: Arc::default(),
+            commits,
             checkpointer: Arc::default(),
         })
     }
@@ -177,6 +182,12 @@ impl Store {
 
     /// A number that changes (within ~250 ms) whenever another process commits to the
     /// database: anything this process cached from the database is stale once it moves.
+    /// Changes each time a transaction is committed (by this process's writer, or, noticed
+    /// within 250 ms, by another process): what a live view waits on before reading again.
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.commits.subscribe()
+    }
+
     pub fn external_changes(&self) -> u64 {
         self.external.load(std::sync::atomic::Ordering::SeqCst)
     }

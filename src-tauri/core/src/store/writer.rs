@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool};
 use sqlx::{ConnectOptions, Connection};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::StoreError;
 use super::history::{self, NewHistory};
@@ -156,7 +156,7 @@ pub(super) enum Writer {
     /// File databases: the dedicated writer thread.
     Thread(mpsc::Sender<Message>),
     /// In-memory databases: the one pooled connection, one job per transaction.
-    Pool(SqlitePool, SharedMemo),
+    Pool(SqlitePool, SharedMemo, Commits),
 }
 
 pub(super) enum Message {
@@ -177,12 +177,21 @@ impl std::fmt::Debug for Message {
     }
 }
 
+/// Counts commits: bumped after every transaction the writer commits and whenever it notices
+/// another process's, so that live views ([`super::Store::commits`]) read again.
+pub(super) type Commits = watch::Sender<u64>;
+
+fn bump(commits: &Commits) {
+    commits.send_modify(|n| *n = n.wrapping_add(1));
+}
+
 impl Writer {
     /// Starts the writer thread with a connection opened from `options`; `external` is
     /// incremented whenever another process commits to the database.
     pub async fn spawn(
         options: SqliteConnectOptions,
         external: Arc<AtomicU64>,
+        commits: Commits,
     ) -> Result<Writer, StoreError> {
         let (sender, receiver) = mpsc::channel::<Message>(4096);
         let (ready_tx, ready_rx) = oneshot::channel::<Result<(), StoreError>>();
@@ -204,7 +213,7 @@ impl Writer {
                     match options.connect().await {
                         Ok(connection) => {
                             let _ = ready_tx.send(Ok(()));
-                            serve(connection, receiver, external).await;
+                            serve(connection, receiver, external, commits).await;
                         }
                         Err(e) => {
                             let _ = ready_tx.send(Err(StoreError::Database(e)));
@@ -217,8 +226,8 @@ impl Writer {
         Ok(Writer::Thread(sender))
     }
 
-    pub fn on_pool(pool: SqlitePool) -> Writer {
-        Writer::Pool(pool, SharedMemo::default())
+    pub fn on_pool(pool: SqlitePool, commits: Commits) -> Writer {
+        Writer::Pool(pool, SharedMemo::default(), commits)
     }
 
     /// Applies the embedded migrations.
@@ -232,7 +241,7 @@ impl Writer {
                     .map_err(|_| StoreError::WriterGone)?;
                 done_rx.await.map_err(|_| StoreError::WriterGone)?
             }
-            Writer::Pool(pool, _) => Ok(sqlx::migrate!("./migrations").run(pool).await?),
+            Writer::Pool(pool, _, _) => Ok(sqlx::migrate!("./migrations").run(pool).await?),
         }
     }
 
@@ -297,8 +306,12 @@ fn submit(writer: Writer, job: Job) -> BoxFuture<'static, ()> {
                     (job.abort)(StoreError::WriterGone);
                 }
             }
-            Writer::Pool(pool, memo) => match pool.acquire().await {
-                Ok(mut connection) => run_group(&mut connection, &memo, vec![job]).await,
+            Writer::Pool(pool, memo, commits) => match pool.acquire().await {
+                Ok(mut connection) => {
+                    if run_group(&mut connection, &memo, vec![job]).await {
+                        bump(&commits);
+                    }
+                }
                 Err(e) => (job.abort)(StoreError::Database(e)),
             },
         }
@@ -311,6 +324,7 @@ async fn serve(
     mut connection: SqliteConnection,
     mut receiver: mpsc::Receiver<Message>,
     external: Arc<AtomicU64>,
+    commits: Commits,
 ) {
     let mut flushes = Vec::new();
     let memo = SharedMemo::default();
@@ -329,6 +343,7 @@ async fn serve(
                     seen = now;
                     external.fetch_add(1, Ordering::SeqCst);
                     forget(&memo);
+                    bump(&commits);
                 }
                 continue;
             }
@@ -349,8 +364,8 @@ async fn serve(
                 next = receiver.try_recv().ok();
             }
         }
-        if !jobs.is_empty() {
-            run_group(&mut connection, &memo, jobs).await;
+        if !jobs.is_empty() && run_group(&mut connection, &memo, jobs).await {
+            bump(&commits);
         }
         for done in flushes.drain(..) {
             let _ = done.send(());
@@ -359,12 +374,13 @@ async fn serve(
     let _ = connection.close().await;
 }
 
-/// Runs `jobs` in one transaction, each in a savepoint, then answers each.
+/// Runs `jobs` in one transaction, each in a savepoint, then answers each; `true` when the
+/// transaction was committed.
 fn run_group<'a>(
     connection: &'a mut SqliteConnection,
     memo: &'a SharedMemo,
     jobs: Vec<Job>,
-) -> BoxFuture<'a, ()> {
+) -> BoxFuture<'a, bool> {
     Box::pin(async move {
         let mut answers: Vec<Deliver> = Vec::with_capacity(jobs.len());
         if let Err(e) = sqlx::query("BEGIN IMMEDIATE")
@@ -375,7 +391,7 @@ fn run_group<'a>(
             for job in jobs {
                 (job.abort)(StoreError::Writer(message.clone()));
             }
-            return;
+            return false;
         }
         let mut group_history = Vec::new();
         for job in jobs {
@@ -422,13 +438,17 @@ fn run_group<'a>(
             },
         };
         match committed {
-            Ok(()) => answers.into_iter().for_each(|deliver| deliver(None)),
+            Ok(()) => {
+                answers.into_iter().for_each(|deliver| deliver(None));
+                true
+            }
             Err(message) => {
                 forget(memo);
                 let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
                 for deliver in answers {
                     deliver(Some(StoreError::Writer(message.clone())));
                 }
+                false
             }
         }
     })

@@ -106,6 +106,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/api/scim-log", get(prov::scim_log))
         .route("/admin/api/scim-log/{seq}", get(prov::scim_log_entry))
         .route("/admin/api/exports/{file}", get(exports::export))
+        .route("/admin/api/events", get(super::events::events))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state, guard))
