@@ -22,7 +22,8 @@ struct Event {
 /// A subscription, read event by event.
 struct Subscription {
     response: reqwest::Response,
-    buffer: String,
+    /// Bytes, not text: a chunk may end inside a character.
+    buffer: Vec<u8>,
 }
 
 impl Subscription {
@@ -45,7 +46,7 @@ impl Subscription {
         );
         Subscription {
             response,
-            buffer: String::new(),
+            buffer: Vec::new(),
         }
     }
 
@@ -53,9 +54,9 @@ impl Subscription {
     async fn next(&mut self, wait: Duration) -> Option<Event> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                if let Some(event) = parse(&block) {
+            if let Some(end) = self.buffer.windows(2).position(|w| w == b"\n\n") {
+                let block: Vec<u8> = self.buffer.drain(..end + 2).collect();
+                if let Some(event) = parse(std::str::from_utf8(&block).expect("UTF-8 events")) {
                     return Some(event);
                 }
                 continue;
@@ -65,8 +66,7 @@ impl Subscription {
                 .ok()?
                 .expect("the stream stays readable")
                 .expect("the stream stays open");
-            self.buffer
-                .push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
+            self.buffer.extend_from_slice(&chunk);
         }
     }
 

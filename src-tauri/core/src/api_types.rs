@@ -4,6 +4,7 @@
 use crate::http::admin::directory::Association;
 use crate::http::dry_run::{DryRunRequest, DryRunResult};
 use crate::http::events::EventsQuery;
+use crate::http::replay::ReplayRequest;
 use crate::site::accounts::{NewUser, UserDetail, UserEdit, UserPage, UserQuery};
 use crate::site::history::{HistoryPage, HistoryQuery};
 use crate::site::lifecycle::{LifecycleRule, LifecycleRuleInput, RunReport};
@@ -53,7 +54,8 @@ pub fn typescript() -> Result<String, String> {
         .register::<ScimLogEntry>()
         .register::<ScimLogSummary>()
         .register::<EventsQuery>()
-        .register::<LiveBatch>();
+        .register::<LiveBatch>()
+        .register::<ReplayRequest>();
     let body = specta_typescript::Typescript::default()
         .export(&types, specta_serde::Format)
         .map_err(|e| e.to_string())?;

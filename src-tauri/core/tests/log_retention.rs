@@ -28,6 +28,7 @@ fn entry(at: i64, body_bytes: usize) -> ScimLogRow {
         idp_reason: "test".into(),
         resources: "[]".into(),
         trace: "[]".into(),
+        replay_of: None,
     }
 }
 

@@ -321,6 +321,15 @@ export type ProviderView = {
 	updated_at: string,
 };
 
+/**  How to replay. */
+export type ReplayRequest = {
+	/**
+	 *  Act as this SSO provider instead of the logged one (needed to replay an exchange that
+	 *  failed authentication and had none).
+	 */
+	provider_id?: string | null,
+};
+
 /**  A user's role on the site. */
 export type Role = "user" | "site_admin" | "readonly_site_admin";
 
@@ -366,6 +375,8 @@ export type ScimLogEntry = {
 	resources: string[],
 	/**  Tolerances applied and the provisioning rules' decision, one step per line. */
 	trace: string[],
+	/**  The exchange this one re-sent, when it is a replay. */
+	replay_of: string | null,
 };
 
 /**  A page of exchanges, newest first. */
@@ -387,6 +398,8 @@ export type ScimLogQuery = {
 	idp?: string | null,
 	/**  Text in the request or response body, without regard to case. */
 	text?: string | null,
+	/**  Replays of this exchange (its `seq`). */
+	replay_of?: string | null,
 	/**  RFC 3339 times: exchanges at or after `since`, before `until`. */
 	since?: string | null,
 	until?: string | null,
@@ -412,6 +425,7 @@ export type ScimLogSummary = {
 	user_agent: string | null,
 	idp: string,
 	resources: string[],
+	replay_of: string | null,
 };
 
 /**  A secret, shown once. */

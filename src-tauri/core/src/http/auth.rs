@@ -10,6 +10,7 @@ use workbench_scim::{Rule, ScimError, Tolerances};
 use super::AppState;
 use super::error::ScimFailure;
 use super::io::base_url;
+use crate::logs::capture::{ProviderSlot, Replay};
 use crate::site::Caller;
 use crate::site::credentials::{self, Presented};
 
@@ -28,15 +29,37 @@ impl FromRequestParts<AppState> for Authenticated {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let mut tolerances = Tolerances::new();
-        let presented = presented(parts, &mut tolerances)?;
-        let authenticated = credentials::authenticate(&state.site, &presented).await?;
+        let slot = parts.extensions.get::<ProviderSlot>().cloned();
+        let replay_as = parts
+            .extensions
+            .get::<Replay>()
+            .and_then(|r| r.provider_id.clone());
+        let authenticated = match replay_as {
+            Some(provider_id) => credentials::replay_as(&state.site, &provider_id).await?,
+            None => {
+                let presented = presented(parts, &mut tolerances)?;
+                match credentials::authenticate(&state.site, &presented).await {
+                    Ok(authenticated) => authenticated,
+                    Err(refused) => {
+                        // A right secret refused (revoked, expired, …): the log names whose.
+                        if let Some(slot) = &slot
+                            && let Some((id, kind)) =
+                                credentials::owner(&state.site, &presented).await
+                        {
+                            slot.set(&id, kind);
+                        }
+                        return Err(refused.into());
+                    }
+                }
+            }
+        };
         let caller = Caller {
             dry_run: false,
             provider: authenticated.provider,
             base_url: base_url(&parts.headers, state),
         };
         parts.extensions.insert(caller.provider.clone());
-        if let Some(slot) = parts.extensions.get::<crate::logs::capture::ProviderSlot>() {
+        if let Some(slot) = slot {
             slot.set(&caller.provider.id, caller.provider.kind);
         }
         Ok(Authenticated { caller, tolerances })

@@ -9,6 +9,7 @@ mod endpoint;
 pub mod error;
 pub mod events;
 pub mod io;
+pub mod replay;
 pub mod scim;
 
 use std::future::Future;

@@ -13,6 +13,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use http_body_util::BodyExt;
 use serde_json::Value;
+use tokio::sync::oneshot;
 
 use super::body::{self, StoredBody};
 use super::idp;
@@ -38,6 +39,35 @@ impl ProviderSlot {
     }
 }
 
+/// Set on a replayed request by the replay endpoint (in-process only: nothing on the wire can
+/// set a request extension): the exchange it re-sends, the provider it acts as, and who waits
+/// for the new entry's `seq`.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    pub of: i64,
+    /// The provider the request authenticates as; `None` sends the logged (redacted)
+    /// `Authorization` header, which fails as the original did.
+    pub provider_id: Option<String>,
+    tell: Arc<Mutex<Option<oneshot::Sender<i64>>>>,
+}
+
+impl Replay {
+    /// A replay of exchange `of`, and where its new entry's `seq` will arrive.
+    pub fn new(of: i64, provider_id: Option<String>) -> (Replay, oneshot::Receiver<i64>) {
+        let (tell, told) = oneshot::channel();
+        let replay = Replay {
+            of,
+            provider_id,
+            tell: Arc::new(Mutex::new(Some(tell))),
+        };
+        (replay, told)
+    }
+
+    fn take_tell(&self) -> Option<oneshot::Sender<i64>> {
+        self.tell.lock().ok().and_then(|mut tell| tell.take())
+    }
+}
+
 /// The middleware (see the module doc).
 pub async fn capture(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let recorder = state.log.clone();
@@ -51,6 +81,7 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.to_string());
+    let replay = parts.extensions.get::<Replay>().cloned();
     let slot = ProviderSlot::default();
     parts.extensions.insert(slot.clone());
     // The handler reads the body as usual (its own size limit applies); what it reads is copied
@@ -146,8 +177,11 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
         idp_reason: guess.why,
         resources: Value::from(resources).to_string(),
         trace: Value::from(trace).to_string(),
+        replay_of: replay.as_ref().map(|r| r.of),
     };
-    recorder.record(row).await;
+    recorder
+        .record(row, replay.as_ref().and_then(Replay::take_tell))
+        .await;
     Response::from_parts(response_parts, Body::from(response_bytes))
 }
 

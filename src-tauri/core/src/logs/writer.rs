@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::body::DEFAULT_LIMIT;
 use super::redact::Redaction;
@@ -72,10 +72,17 @@ impl Default for LogOptions {
 /// Entries waiting for the writer before requests wait for it (back-pressure, not loss).
 const QUEUE: usize = 16 * 1024;
 
+/// An entry on its way to the log, and who waits to hear the `seq` it was given.
+#[derive(Debug)]
+struct Queued {
+    row: ScimLogRow,
+    tell: Option<oneshot::Sender<i64>>,
+}
+
 /// What the capture middleware hands entries to. `Recorder::off()` logs nothing.
 #[derive(Debug, Clone)]
 pub struct Recorder {
-    sender: Option<mpsc::Sender<ScimLogRow>>,
+    sender: Option<mpsc::Sender<Queued>>,
     redaction: Arc<Redaction>,
     body_limit: usize,
 }
@@ -102,10 +109,11 @@ impl Recorder {
         self.body_limit
     }
 
-    /// Queues an entry (waits only when the queue is full).
-    pub async fn record(&self, row: ScimLogRow) {
+    /// Queues an entry (waits only when the queue is full); `tell` hears its `seq` once it
+    /// is written.
+    pub async fn record(&self, row: ScimLogRow, tell: Option<oneshot::Sender<i64>>) {
         if let Some(sender) = &self.sender
-            && sender.send(row).await.is_err()
+            && sender.send(Queued { row, tell }).await.is_err()
         {
             tracing::warn!("the SCIM log writer has stopped; an entry was not logged");
         }
@@ -144,15 +152,15 @@ impl LogWriter {
 
 async fn run(
     store: Store,
-    mut receiver: mpsc::Receiver<ScimLogRow>,
+    mut receiver: mpsc::Receiver<Queued>,
     mut stopped: watch::Receiver<bool>,
     retention: Retention,
 ) {
     let mut pruned_at = tokio::time::Instant::now();
     loop {
         let first = tokio::select! {
-            row = receiver.recv() => match row {
-                Some(row) => row,
+            queued = receiver.recv() => match queued {
+                Some(queued) => queued,
                 None => return,
             },
             // Any change is the stop (the value only ever goes to `true`); a dropped sender
@@ -167,7 +175,7 @@ async fn run(
         let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
         while batch.len() < BATCH_ROWS {
             match tokio::time::timeout_at(deadline, receiver.recv()).await {
-                Ok(Some(row)) => batch.push(row),
+                Ok(Some(queued)) => batch.push(queued),
                 Ok(None) | Err(_) => break,
             }
         }
@@ -197,10 +205,10 @@ pub async fn prune(store: &Store, retention: Retention) {
 }
 
 /// Writes whatever is still queued (graceful shutdown).
-async fn drain(store: &Store, receiver: &mut mpsc::Receiver<ScimLogRow>) {
+async fn drain(store: &Store, receiver: &mut mpsc::Receiver<Queued>) {
     let mut batch = Vec::new();
-    while let Ok(row) = receiver.try_recv() {
-        batch.push(row);
+    while let Ok(queued) = receiver.try_recv() {
+        batch.push(queued);
         if batch.len() == BATCH_ROWS {
             write(store, std::mem::take(&mut batch)).await;
         }
@@ -208,17 +216,29 @@ async fn drain(store: &Store, receiver: &mut mpsc::Receiver<ScimLogRow>) {
     write(store, batch).await;
 }
 
-async fn write(store: &Store, batch: Vec<ScimLogRow>) {
+async fn write(store: &Store, batch: Vec<Queued>) {
     if batch.is_empty() {
         return;
     }
     let count = batch.len();
+    let (rows, tells): (Vec<ScimLogRow>, Vec<_>) =
+        batch.into_iter().map(|q| (q.row, q.tell)).unzip();
     let written = store
         .write_single(move |conn| {
-            Box::pin(async move { scim_log::insert(&mut *conn, &batch).await })
+            Box::pin(async move { scim_log::insert(&mut *conn, &rows).await })
         })
         .await;
-    if let Err(e) = written {
-        tracing::error!(error = %e, entries = count, "could not write SCIM log entries");
+    match written {
+        Ok(last) => {
+            let first = last - count as i64 + 1;
+            for (seq, tell) in (first..).zip(tells) {
+                if let Some(tell) = tell {
+                    let _ = tell.send(seq);
+                }
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, entries = count, "could not write SCIM log entries");
+        }
     }
 }

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::providers::{Provider, ScimAuth};
+use super::providers::{Provider, ProviderKind, ScimAuth};
 use super::{Site, SiteError};
 use crate::secrets;
 use crate::store::{Millis, credentials as rows, providers as provider_rows};
@@ -255,31 +255,7 @@ pub async fn authenticate(site: &Site, presented: &Presented) -> Result<Authenti
     if let Some(hit) = site.auth_cache.get(&key, now, generation) {
         return Ok(hit);
     }
-    let db = site.store().reader();
-    let row = match presented {
-        Presented::Bearer(token) => {
-            let parsed = token
-                .strip_prefix(TOKEN_PREFIX)
-                .and_then(|rest| rest.split_once('_'));
-            let Some((id, secret)) = parsed else {
-                return Err(SiteError::Unauthorized(
-                    "the bearer token is not a SCIM Workbench token".into(),
-                ));
-            };
-            let row = rows::get(db, id)
-                .await?
-                .filter(|r| r.kind == "token" && secrets::verify(secret, &r.secret_hash));
-            row.ok_or_else(|| SiteError::Unauthorized("the bearer token is not valid".into()))?
-        }
-        Presented::Basic { username, password } => {
-            let row = rows::get_by_username(db, username)
-                .await?
-                .filter(|r| secrets::verify(password, &r.secret_hash));
-            row.ok_or_else(|| {
-                SiteError::Unauthorized("the SCIM username or password is not valid".into())
-            })?
-        }
-    };
+    let row = verified(site, presented).await?;
     if let Some(at) = row.revoked_at {
         return Err(SiteError::Unauthorized(format!(
             "this credential was revoked on {}",
@@ -324,6 +300,67 @@ pub async fn authenticate(site: &Site, presented: &Presented) -> Result<Authenti
         tokio::spawn(record_use(site.store().clone(), row.id, now));
     }
     Ok(authenticated)
+}
+
+/// The credential `presented` names, if its secret is right (whatever its state).
+async fn verified(site: &Site, presented: &Presented) -> Result<rows::CredentialRow, SiteError> {
+    let db = site.store().reader();
+    Ok(match presented {
+        Presented::Bearer(token) => {
+            let parsed = token
+                .strip_prefix(TOKEN_PREFIX)
+                .and_then(|rest| rest.split_once('_'));
+            let Some((id, secret)) = parsed else {
+                return Err(SiteError::Unauthorized(
+                    "the bearer token is not a SCIM Workbench token".into(),
+                ));
+            };
+            let row = rows::get(db, id)
+                .await?
+                .filter(|r| r.kind == "token" && secrets::verify(secret, &r.secret_hash));
+            row.ok_or_else(|| SiteError::Unauthorized("the bearer token is not valid".into()))?
+        }
+        Presented::Basic { username, password } => {
+            let row = rows::get_by_username(db, username)
+                .await?
+                .filter(|r| secrets::verify(password, &r.secret_hash));
+            row.ok_or_else(|| {
+                SiteError::Unauthorized("the SCIM username or password is not valid".into())
+            })?
+        }
+    })
+}
+
+/// Whose credential `presented` is when its secret is right but it was refused (revoked,
+/// expired, or for a provider that takes another method or has SCIM off): the SCIM log names
+/// the provider of such a request.
+pub async fn owner(site: &Site, presented: &Presented) -> Option<(String, ProviderKind)> {
+    let row = verified(site, presented).await.ok()?;
+    let provider = super::providers::get(site, &row.provider_id).await.ok()?;
+    Some((provider.id, provider.kind))
+}
+
+/// The provider a replayed request acts as (`logs::capture::Replay`). No credential is
+/// presented, so what is checked is that the provider still exists and has SCIM on.
+pub async fn replay_as(site: &Site, provider_id: &str) -> Result<Authenticated, SiteError> {
+    let provider = super::providers::get(site, provider_id)
+        .await
+        .map_err(|e| match e {
+            SiteError::NotFound(_) => SiteError::Unauthorized(format!(
+                "the replay acts as SSO provider {provider_id}, which no longer exists"
+            )),
+            other => other,
+        })?;
+    if provider.scim_authentication_method == ScimAuth::None {
+        return Err(SiteError::Unauthorized(format!(
+            "SCIM provisioning is turned off for SSO provider '{}'",
+            provider.name
+        )));
+    }
+    Ok(Authenticated {
+        provider,
+        credential_id: String::new(),
+    })
 }
 
 /// The job writing `last_used_at`; a named function so its higher-ranked type is explicit

@@ -50,6 +50,8 @@ pub struct ScimLogEntry {
     pub resources: Vec<String>,
     /// Tolerances applied and the provisioning rules' decision, one step per line.
     pub trace: Vec<String>,
+    /// The exchange this one re-sent, when it is a replay.
+    pub replay_of: Option<String>,
 }
 
 fn count(n: Option<i64>) -> Option<u32> {
@@ -93,6 +95,7 @@ impl From<ScimLogRow> for ScimLogEntry {
             idp_reason: row.idp_reason,
             resources: serde_json::from_str(&row.resources).unwrap_or_default(),
             trace: serde_json::from_str(&row.trace).unwrap_or_default(),
+            replay_of: row.replay_of.map(|seq| seq.to_string()),
         }
     }
 }
@@ -112,6 +115,7 @@ pub struct ScimLogSummary {
     pub user_agent: Option<String>,
     pub idp: String,
     pub resources: Vec<String>,
+    pub replay_of: Option<String>,
 }
 
 impl From<ScimLogEntry> for ScimLogSummary {
@@ -128,6 +132,7 @@ impl From<ScimLogEntry> for ScimLogSummary {
             user_agent: entry.user_agent,
             idp: entry.idp,
             resources: entry.resources,
+            replay_of: entry.replay_of,
         }
     }
 }
@@ -160,6 +165,7 @@ pub struct ScimLogRecord {
     pub idp_reason: String,
     pub resources: Vec<String>,
     pub trace: Vec<String>,
+    pub replay_of: Option<i64>,
 }
 
 impl From<ScimLogRow> for ScimLogRecord {
@@ -187,6 +193,7 @@ impl From<ScimLogRow> for ScimLogRecord {
             idp_reason: row.idp_reason,
             resources: serde_json::from_str(&row.resources).unwrap_or_default(),
             trace: serde_json::from_str(&row.trace).unwrap_or_default(),
+            replay_of: row.replay_of,
         }
     }
 }
@@ -211,6 +218,9 @@ pub struct ScimLogQuery {
     /// Text in the request or response body, without regard to case.
     #[serde(default)]
     pub text: Option<String>,
+    /// Replays of this exchange (its `seq`).
+    #[serde(default)]
+    pub replay_of: Option<String>,
     /// RFC 3339 times: exchanges at or after `since`, before `until`.
     #[serde(default)]
     pub since: Option<String>,
@@ -261,6 +271,17 @@ pub(super) fn filter(query: ScimLogQuery) -> Result<ScimLogFilter, SiteError> {
         path: query.path,
         idp: query.idp,
         text: query.text,
+        replay_of: query
+            .replay_of
+            .as_deref()
+            .map(|seq| {
+                seq.parse::<i64>().map_err(|_| {
+                    SiteError::Invalid(format!(
+                        "replay_of must be the seq of a SCIM log entry, not \"{seq}\""
+                    ))
+                })
+            })
+            .transpose()?,
         since: super::query_time("since", query.since.as_deref())?,
         until: super::query_time("until", query.until.as_deref())?,
         before: super::query_cursor(query.before.as_deref())?,

@@ -33,30 +33,36 @@ pub struct ScimLogRow {
     pub idp_reason: String,
     pub resources: String,
     pub trace: String,
+    /// The exchange this one re-sent, when it is a replay.
+    pub replay_of: Option<i64>,
 }
 
 const COLUMNS: &str = "at, size, provider_id, method, path, query, request_headers, request_body,
     request_json, request_truncated, status, response_headers, response_body, response_json,
-    response_truncated, duration_us, client_addr, user_agent, idp, idp_reason, resources, trace";
+    response_truncated, duration_us, client_addr, user_agent, idp, idp_reason, resources, trace,
+    replay_of";
 
 /// The columns read back (`size` is the store's own business).
 const LISTED: &str = "at, provider_id, method, path, query, request_headers, request_body,
     request_json, request_truncated, status, response_headers, response_body, response_json,
-    response_truncated, duration_us, client_addr, user_agent, idp, idp_reason, resources, trace";
+    response_truncated, duration_us, client_addr, user_agent, idp, idp_reason, resources, trace,
+    replay_of";
 
 /// Columns per row, for the statement size.
-const PER_ROW: usize = 22;
+const PER_ROW: usize = 23;
 
 /// Rows per `INSERT`: well under SQLite's 32,766 parameters.
 pub const ROWS_PER_STATEMENT: usize = 32_766 / PER_ROW / 2;
 
-/// Writes `rows` (at most [`ROWS_PER_STATEMENT`]) in one statement.
+/// Writes `rows` (at most [`ROWS_PER_STATEMENT`]) in one statement; returns the `seq` of the
+/// last. The rows are numbered consecutively in order (a new row's `seq` is one more than the
+/// largest, and this is the only writer), so the first is `last - rows.len() + 1`.
 pub async fn insert<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     rows: &[ScimLogRow],
-) -> Result<(), StoreError> {
+) -> Result<i64, StoreError> {
     if rows.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let one = format!("({})", vec!["?"; PER_ROW].join(", "));
     let sql = format!(
@@ -96,10 +102,10 @@ pub async fn insert<'e>(
             .bind(&r.idp)
             .bind(&r.idp_reason)
             .bind(&r.resources)
-            .bind(&r.trace);
+            .bind(&r.trace)
+            .bind(r.replay_of);
     }
-    query.execute(db).await?;
-    Ok(())
+    Ok(query.execute(db).await?.last_insert_rowid())
 }
 
 /// What to list, newest first.
@@ -115,6 +121,8 @@ pub struct ScimLogFilter {
     pub idp: Option<String>,
     /// Text anywhere in the request or response body, without regard to case.
     pub text: Option<String>,
+    /// Replays of this exchange.
+    pub replay_of: Option<i64>,
     pub since: Option<Millis>,
     pub until: Option<Millis>,
     /// Entries older than this `seq` (the cursor of the previous page).
@@ -180,6 +188,7 @@ pub async fn list<'e>(
         None => {}
     }
     for (value, condition) in [
+        (filter.replay_of, "replay_of = ?"),
         (filter.since, "at >= ?"),
         (filter.until, "at < ?"),
         (filter.before, "seq < ?"),

@@ -105,6 +105,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/api/history", get(prov::history))
         .route("/admin/api/scim-log", get(prov::scim_log))
         .route("/admin/api/scim-log/{seq}", get(prov::scim_log_entry))
+        .route(
+            "/admin/api/scim-log/{seq}/replay",
+            post(super::replay::replay),
+        )
         .route("/admin/api/exports/{file}", get(exports::export))
         .route("/admin/api/events", get(super::events::events))
         .fallback(not_found)
