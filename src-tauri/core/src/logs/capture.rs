@@ -2,6 +2,7 @@
 //! authentication, malformed bodies and unknown paths included — redacts it, and hands it to
 //! the log writer off the request path.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -12,12 +13,11 @@ use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
 use http_body_util::BodyExt;
-use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::body::{self, StoredBody};
 use super::idp;
-use super::writer::Recorder;
+use super::redact::Redaction;
 use crate::http::AppState;
 use crate::http::io::{Decisions, Trace};
 use crate::site::ProviderKind;
@@ -101,7 +101,9 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
     let method = parts.method.to_string();
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().map(str::to_owned);
-    let request_headers = parts.headers.clone();
+    // Written out (redacted) now rather than copied for later.
+    let request_headers = headers_json(&parts.headers, recorder.redaction());
+    let user_agent = header(&parts.headers, "user-agent");
     let response = next.run(Request::from_parts(parts, Body::new(body))).await;
 
     let (mut response_parts, response_body) = response.into_parts();
@@ -122,7 +124,6 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
         header(&response_parts.headers, "content-type").is_some_and(|t| t.contains("json"));
     let response_stored = body::store_own(&response_bytes, response_is_json, recorder.body_limit());
     let provider = slot.get();
-    let user_agent = header(&request_headers, "user-agent");
     let guess = idp::guess(
         user_agent.as_deref(),
         provider.as_ref().map(|(_, kind)| *kind),
@@ -161,12 +162,12 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
         method,
         path,
         query,
-        request_headers: headers_json(&request_headers, &recorder),
+        request_headers,
         request_json: request_body.json,
         request_truncated: truncated(&request_body),
         request_body: request_body.text,
         status: i64::from(response_parts.status.as_u16()),
-        response_headers: headers_json(&response_parts.headers, &recorder),
+        response_headers: headers_json(&response_parts.headers, recorder.redaction()),
         response_json: response_stored.json,
         response_truncated: truncated(&response_stored),
         response_body: response_stored.text,
@@ -175,8 +176,8 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
         user_agent,
         idp: guess.idp.as_str().to_owned(),
         idp_reason: guess.why,
-        resources: Value::from(resources).to_string(),
-        trace: Value::from(trace).to_string(),
+        resources: json_list(&resources),
+        trace: json_list(&trace),
         replay_of: replay.as_ref().map(|r| r.of),
     };
     recorder
@@ -191,25 +192,35 @@ fn truncated(body: &StoredBody) -> Option<i64> {
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    headers.get(name).map(|v| text(v).into_owned())
 }
 
-/// `[[name, value], …]`, redacted.
-fn headers_json(headers: &HeaderMap, recorder: &Recorder) -> String {
-    let redaction = recorder.redaction();
-    let pairs: Vec<Value> = headers
+/// A header value as text (visible ASCII almost always; anything else read leniently).
+fn text(value: &axum::http::HeaderValue) -> Cow<'_, str> {
+    match value.to_str() {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(value.as_bytes()),
+    }
+}
+
+/// `[[name, value], …]`, redacted; written straight out, this runs for every exchange.
+fn headers_json(headers: &HeaderMap, redaction: &Redaction) -> String {
+    let pairs: Vec<(&str, Cow<'_, str>)> = headers
         .iter()
         .map(|(name, value)| {
-            let value = String::from_utf8_lossy(value.as_bytes());
-            Value::from(vec![
-                name.as_str().to_owned(),
-                redaction.header(name.as_str(), &value),
-            ])
+            let value = match text(value) {
+                Cow::Borrowed(text) => redaction.header(name.as_str(), text),
+                Cow::Owned(text) => Cow::Owned(redaction.header(name.as_str(), &text).into_owned()),
+            };
+            (name.as_str(), value)
         })
         .collect();
-    Value::from(pairs).to_string()
+    json_list(&pairs)
+}
+
+/// A list as JSON text (strings and pairs of strings cannot fail to serialise).
+fn json_list(items: &[impl serde::Serialize]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// The resource id in `/api/scim/Users/{id}` or `/api/scim/Groups/{id}`.

@@ -12,6 +12,7 @@
 
 use base64::Engine;
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// What replaces a secret.
 pub const REDACTED: &str = "[redacted]";
@@ -44,8 +45,8 @@ impl Redaction {
     }
 
     fn names_header(&self, name: &str) -> bool {
-        let name = name.to_ascii_lowercase();
-        SECRET_HEADERS.contains(&name.as_str()) || self.names.contains(&name)
+        SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
+            || self.names.iter().any(|n| n.eq_ignore_ascii_case(name))
     }
 
     /// Whether an attribute (`password`, `urn:…:User:password`, or a listed name) is secret.
@@ -56,16 +57,16 @@ impl Redaction {
     }
 
     /// The header as it is stored.
-    pub fn header(&self, name: &str, value: &str) -> String {
+    pub fn header<'v>(&self, name: &str, value: &'v str) -> Cow<'v, str> {
         if name.eq_ignore_ascii_case("authorization")
             || name.eq_ignore_ascii_case("proxy-authorization")
         {
-            return authorization(value);
+            return Cow::Owned(authorization(value));
         }
         if self.names_header(name) {
-            return REDACTED.to_owned();
+            return Cow::Borrowed(REDACTED);
         }
-        value.to_owned()
+        Cow::Borrowed(value)
     }
 
     /// Redacts a JSON body in place; returns how many values were replaced.

@@ -1,9 +1,10 @@
 //! The log writer: captured exchanges go over a channel to one task that writes them in
 //! batches through the store's writer, off the request path.
 //!
-//! A batch is written when it holds [`BATCH_ROWS`] entries or when its first entry is
-//! [`BATCH_WINDOW`] old, so a crash loses at most the entries of the last window (plus those
-//! the store's writer had not committed yet). A graceful shutdown writes everything queued.
+//! Entries are written [`BATCH_WINDOW`] after the first of a window arrives: all that are
+//! queued by then, [`BATCH_ROWS`] per transaction. The task is not woken per entry, only per
+//! window. A crash loses at most the entries of the last window (plus those the store's writer
+//! had not committed yet). A graceful shutdown writes everything queued.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,17 +14,13 @@ use tokio::sync::{mpsc, oneshot, watch};
 use super::body::DEFAULT_LIMIT;
 use super::redact::Redaction;
 use crate::store::Store;
-use crate::store::scim_log::{self, ROWS_PER_STATEMENT, ScimLogRow};
+use crate::store::scim_log::{self, ScimLogRow};
 
 /// How long the first entry of a batch waits for company.
 pub const BATCH_WINDOW: Duration = Duration::from_millis(100);
 
-/// The most entries one batch (one statement) carries.
-pub const BATCH_ROWS: usize = if ROWS_PER_STATEMENT < 500 {
-    ROWS_PER_STATEMENT
-} else {
-    500
-};
+/// The most entries one write (one transaction) carries.
+pub const BATCH_ROWS: usize = 512;
 
 /// How often, at most, old entries are pruned (only after new ones were written).
 pub const PRUNE_EVERY: Duration = Duration::from_secs(10);
@@ -171,12 +168,23 @@ async fn run(
                 return;
             }
         };
-        let mut batch = vec![first];
+        // The window passes without a wake-up per entry; then everything queued is written,
+        // a transaction per BATCH_ROWS, so a busy server never falls behind its log.
         let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
-        while batch.len() < BATCH_ROWS {
-            match tokio::time::timeout_at(deadline, receiver.recv()).await {
-                Ok(Some(queued)) => batch.push(queued),
-                Ok(None) | Err(_) => break,
+        tokio::select! {
+            () = tokio::time::sleep_until(deadline) => {}
+            _ = stopped.changed() => {
+                write(&store, vec![first]).await;
+                drain(&store, &mut receiver).await;
+                prune(&store, retention).await;
+                return;
+            }
+        }
+        let mut batch = vec![first];
+        while let Ok(queued) = receiver.try_recv() {
+            batch.push(queued);
+            if batch.len() == BATCH_ROWS {
+                write(&store, std::mem::take(&mut batch)).await;
             }
         }
         write(&store, batch).await;

@@ -75,7 +75,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Store {
     reader: SqlitePool,
     writer: writer::Writer,
-    location: Location,
+    /// Shared: a store is cloned into every request's state.
+    location: Arc<Location>,
     external: Arc<AtomicU64>,
     commits: writer::Commits,
     checkpointer: Arc<std::sync::Mutex<Option<checkpoint::Checkpointer>>>,
@@ -140,7 +141,7 @@ impl Store {
         Ok(Store {
             reader,
             writer,
-            location: Location::File(path.to_owned()),
+            location: Arc::new(Location::File(path.to_owned())),
             external,
             commits,
             checkpointer: Arc::new(std::sync::Mutex::new(Some(checkpointer))),
@@ -164,7 +165,7 @@ impl Store {
         Ok(Store {
             reader: pool,
             writer,
-            location: Location::Memory,
+            location: Arc::new(Location::Memory),
             external: Arc::default(),
             commits,
             checkpointer: Arc::default(),

@@ -1,6 +1,7 @@
 //! The `scim_log` table: requests on the SCIM listener as the log keeps them (already
 //! redacted; see `crate::logs`).
 
+use sqlx::sqlite::SqliteConnection;
 use sqlx::{Executor, FromRow, Sqlite};
 
 use super::{Millis, StoreError};
@@ -51,19 +52,35 @@ const LISTED: &str = "at, provider_id, method, path, query, request_headers, req
 /// Columns per row, for the statement size.
 const PER_ROW: usize = 23;
 
-/// Rows per `INSERT`: well under SQLite's 32,766 parameters.
-pub const ROWS_PER_STATEMENT: usize = 32_766 / PER_ROW / 2;
+/// Rows per `INSERT`, largest first. A batch of any size is written as statements of these
+/// sizes, so only these nine are ever prepared: with a statement per batch size, nearly every
+/// batch prepared a new one of thousands of parameters. (256 rows are 5,888 parameters, well
+/// under SQLite's 32,766.)
+const CHUNKS: [usize; 9] = [256, 128, 64, 32, 16, 8, 4, 2, 1];
 
-/// Writes `rows` (at most [`ROWS_PER_STATEMENT`]) in one statement; returns the `seq` of the
-/// last. The rows are numbered consecutively in order (a new row's `seq` is one more than the
-/// largest, and this is the only writer), so the first is `last - rows.len() + 1`.
-pub async fn insert<'e>(
-    db: impl Executor<'e, Database = Sqlite>,
+/// Writes `rows`; returns the `seq` of the last (`0` for none). The rows are numbered
+/// consecutively in order (a new row's `seq` is one more than the largest, and this is the
+/// only writer), so the first is `last - rows.len() + 1`.
+pub async fn insert(
+    connection: &mut SqliteConnection,
     rows: &[ScimLogRow],
 ) -> Result<i64, StoreError> {
-    if rows.is_empty() {
-        return Ok(0);
+    let mut last = 0;
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let size = CHUNKS.into_iter().find(|c| *c <= rest.len()).unwrap_or(1);
+        let (chunk, tail) = rest.split_at(size);
+        last = insert_statement(&mut *connection, chunk).await?;
+        rest = tail;
     }
+    Ok(last)
+}
+
+/// One `INSERT` of `rows`.
+async fn insert_statement(
+    connection: &mut SqliteConnection,
+    rows: &[ScimLogRow],
+) -> Result<i64, StoreError> {
     let one = format!("({})", vec!["?"; PER_ROW].join(", "));
     let sql = format!(
         "INSERT INTO scim_log ({COLUMNS}) VALUES {}",
@@ -105,7 +122,7 @@ pub async fn insert<'e>(
             .bind(&r.trace)
             .bind(r.replay_of);
     }
-    Ok(query.execute(db).await?.last_insert_rowid())
+    Ok(query.execute(connection).await?.last_insert_rowid())
 }
 
 /// What to list, newest first.
