@@ -1,6 +1,7 @@
 //! SCIM log retention (`store::scim_log::prune`): the newest N entries, and of those the newest
 //! that hold at most M bytes of headers and bodies; the newest entry always stays.
 
+use workbench_core::logs::Retention;
 use workbench_core::store::scim_log::{self, ScimLogFilter, ScimLogRow};
 use workbench_core::store::{Location, Store, StoreError};
 
@@ -45,13 +46,7 @@ async fn store_with(entries: Vec<ScimLogRow>) -> Store {
 }
 
 async fn prune(store: &Store, entries: u64, bytes: u64) -> u64 {
-    store
-        .write_single(move |conn| {
-            Box::pin(async move { scim_log::prune(&mut *conn, entries, bytes).await })
-        })
-        .await
-        .map_err(|e: StoreError| e.to_string())
-        .expect("pruned")
+    workbench_core::logs::writer::prune(store, Retention { entries, bytes }).await
 }
 
 /// The `at` of every entry left, newest first.
@@ -85,4 +80,12 @@ async fn the_newest_entries_are_kept_up_to_the_size() {
     // An entry bigger than the whole allowance: the newest one still stays.
     assert_eq!(prune(&store, 1000, 10).await, 2);
     assert_eq!(kept(&store).await, vec![10]);
+}
+
+#[tokio::test]
+async fn a_prune_larger_than_one_chunk_takes_them_all() {
+    // Deleted 2,000 per write job, so that SCIM writes never wait behind one long delete.
+    let store = store_with((1..=5_000).map(|at| entry(at, 1)).collect()).await;
+    assert_eq!(prune(&store, 10, u64::MAX).await, 4_990);
+    assert_eq!(kept(&store).await, (4_991..=5_000).rev().collect::<Vec<_>>());
 }

@@ -196,20 +196,47 @@ async fn run(
     }
 }
 
-/// Deletes what the retention no longer keeps.
-pub async fn prune(store: &Store, retention: Retention) {
-    let pruned = store
-        .write_single(move |conn| {
-            Box::pin(async move {
-                scim_log::prune(&mut *conn, retention.entries, retention.bytes).await
+/// Entries deleted per write job while pruning: small enough that SCIM writes queued behind a
+/// prune wait milliseconds, not the second that deleting 100,000 entries at once takes.
+const PRUNE_CHUNK: u32 = 2_000;
+
+/// Deletes what the retention no longer keeps, a chunk per write job; returns how many went.
+pub async fn prune(store: &Store, retention: Retention) -> u64 {
+    let below =
+        match scim_log::prune_below(store.reader(), retention.entries, retention.bytes).await {
+            Ok(Some(below)) => below,
+            Ok(None) => return 0,
+            Err(e) => {
+                tracing::error!(error = %e, "could not work out what to prune from the SCIM log");
+                return 0;
+            }
+        };
+    let mut pruned = 0;
+    loop {
+        let deleted = store
+            .write_single(move |conn| {
+                Box::pin(
+                    async move { scim_log::delete_below(&mut *conn, below, PRUNE_CHUNK).await },
+                )
             })
-        })
-        .await;
-    match pruned {
-        Ok(0) => {}
-        Ok(n) => tracing::debug!(entries = n, "pruned the SCIM log"),
-        Err(e) => tracing::error!(error = %e, "could not prune the SCIM log"),
+            .await;
+        match deleted {
+            Ok(n) => {
+                pruned += n;
+                if n < u64::from(PRUNE_CHUNK) {
+                    break;
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not prune the SCIM log");
+                break;
+            }
+        }
     }
+    if pruned > 0 {
+        tracing::debug!(entries = pruned, "pruned the SCIM log");
+    }
+    pruned
 }
 
 /// Writes whatever is still queued (graceful shutdown).

@@ -253,24 +253,41 @@ pub async fn get<'e>(
     Ok(sqlx::query_as(&sql).bind(seq).fetch_optional(db).await?)
 }
 
-/// Deletes the oldest entries beyond the newest `keep_entries`, and beyond the newest that
-/// together hold at most `keep_bytes` (the newest entry is always kept). Returns how many went.
-pub async fn prune<'e>(
+/// The `seq` below which entries go: the oldest beyond the newest `keep_entries`, and beyond
+/// the newest that together hold at most `keep_bytes` (the newest entry always stays); `None`
+/// for an empty log. A read over the covering `(seq, size)` index, so it runs beside the writer
+/// rather than holding it.
+pub async fn prune_below<'e>(
     db: impl Executor<'e, Database = Sqlite>,
     keep_entries: u64,
     keep_bytes: u64,
-) -> Result<u64, StoreError> {
-    let done = sqlx::query(
-        "DELETE FROM scim_log WHERE seq < (
-             SELECT COALESCE(MIN(seq), (SELECT MAX(seq) FROM scim_log)) FROM (
-                 SELECT seq,
-                        SUM(size) OVER (ORDER BY seq DESC ROWS UNBOUNDED PRECEDING) AS total,
-                        ROW_NUMBER() OVER (ORDER BY seq DESC) AS n
-                 FROM scim_log
-             ) WHERE total <= ? AND n <= ?)",
+) -> Result<Option<i64>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COALESCE(MIN(seq), (SELECT MAX(seq) FROM scim_log)) FROM (
+             SELECT seq,
+                    SUM(size) OVER (ORDER BY seq DESC ROWS UNBOUNDED PRECEDING) AS total,
+                    ROW_NUMBER() OVER (ORDER BY seq DESC) AS n
+             FROM scim_log
+         ) WHERE total <= ? AND n <= ?",
     )
     .bind(i64::try_from(keep_bytes).unwrap_or(i64::MAX))
     .bind(i64::try_from(keep_entries).unwrap_or(i64::MAX))
+    .fetch_one(db)
+    .await?)
+}
+
+/// Deletes the oldest entries below `seq`, at most `at_most` of them (entries are only ever
+/// deleted from the oldest end, so their numbers have no gaps); returns how many went.
+pub async fn delete_below<'e>(
+    db: impl Executor<'e, Database = Sqlite>,
+    seq: i64,
+    at_most: u32,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "DELETE FROM scim_log WHERE seq < ? AND seq < (SELECT MIN(seq) FROM scim_log) + ?",
+    )
+    .bind(seq)
+    .bind(i64::from(at_most))
     .execute(db)
     .await?;
     Ok(done.rows_affected())
