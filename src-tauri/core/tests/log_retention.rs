@@ -87,5 +87,8 @@ async fn a_prune_larger_than_one_chunk_takes_them_all() {
     // Deleted 2,000 per write job, so that SCIM writes never wait behind one long delete.
     let store = store_with((1..=5_000).map(|at| entry(at, 1)).collect()).await;
     assert_eq!(prune(&store, 10, u64::MAX).await, 4_990);
-    assert_eq!(kept(&store).await, (4_991..=5_000).rev().collect::<Vec<_>>());
+    assert_eq!(
+        kept(&store).await,
+        (4_991..=5_000).rev().collect::<Vec<_>>()
+    );
 }
