@@ -92,3 +92,48 @@ async fn a_prune_larger_than_one_chunk_takes_them_all() {
         (4_991..=5_000).rev().collect::<Vec<_>>()
     );
 }
+
+#[tokio::test]
+async fn entries_kept_a_row_each_before_pages_are_moved_into_pages_when_the_store_opens() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let location = Location::File(dir.path().join("old.db"));
+    let store = Store::open(&location).await.expect("a store");
+    // Rows as the log kept them before migration 0005, numbered 7..=9.
+    store
+        .write_single(|conn| {
+            Box::pin(async move {
+                for seq in 7..=9 {
+                    sqlx::query(
+                        "INSERT INTO scim_log (seq, at, size, method, path, request_headers,
+                         request_body, request_json, status, response_headers, response_body,
+                         response_json, duration_us, idp, idp_reason, resources, trace)
+                         VALUES (?, ?, 2, 'GET', '/api/scim/Users', '[]', '', 0, 200, '[]', '',
+                         0, 1, 'okta', 'old', '[]', '[]')",
+                    )
+                    .bind(seq)
+                    .bind(seq * 1000)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                Ok::<(), StoreError>(())
+            })
+        })
+        .await
+        .expect("old rows written");
+    store.close().await;
+
+    let store = Store::open(&location).await.expect("reopened");
+    assert_eq!(kept(&store).await, vec![9000, 8000, 7000]);
+    let old = scim_log::get(store.reader(), 8).await.expect("read");
+    assert_eq!(old.map(|r| r.idp_reason), Some("old".to_owned()));
+    // New entries continue after the moved ones.
+    let last = store
+        .write_single(|conn| {
+            Box::pin(async move { scim_log::insert(&mut *conn, &[entry(10_000, 1)]).await })
+        })
+        .await
+        .map_err(|e: StoreError| e.to_string())
+        .expect("written");
+    assert_eq!(last, 10);
+    store.close().await;
+}

@@ -221,12 +221,8 @@ pub async fn prune(store: &Store, retention: Retention) -> u64 {
             })
             .await;
         match deleted {
-            Ok(n) => {
-                pruned += n;
-                if n < u64::from(PRUNE_CHUNK) {
-                    break;
-                }
-            }
+            Ok(0) => break,
+            Ok(n) => pruned += n,
             Err(e) => {
                 tracing::error!(error = %e, "could not prune the SCIM log");
                 break;

@@ -82,6 +82,19 @@ pub struct Store {
     checkpointer: Arc<std::sync::Mutex<Option<checkpoint::Checkpointer>>>,
 }
 
+/// Moves SCIM log rows kept one per row (before migration 0005) into pages.
+async fn move_old_log_rows(writer: &writer::Writer) -> Result<(), StoreError> {
+    let moved = writer
+        .run(Savepoint::Yes, |conn| {
+            Box::pin(async move { scim_log::move_old_rows(conn).await })
+        })
+        .await?;
+    if moved > 0 {
+        tracing::info!(entries = moved, "moved the SCIM log into pages");
+    }
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating if needed) and migrates the database.
     pub async fn open(location: &Location) -> Result<Store, StoreError> {
@@ -126,6 +139,7 @@ impl Store {
                 other => other,
             })?;
         writer.migrate().await?;
+        move_old_log_rows(&writer).await?;
         // No ping before each checkout: it is a round trip to sqlx's worker thread per query,
         // and a local SQLite file does not go away between queries.
         let reader = SqlitePoolOptions::new()
@@ -161,6 +175,7 @@ impl Store {
         let commits = writer::Commits::new(0);
         let writer = writer::Writer::on_pool(pool.clone(), commits.clone());
         writer.migrate().await?;
+        move_old_log_rows(&writer).await?;
         // A private in-memory database: no other process can write to it.
         Ok(Store {
             reader: pool,

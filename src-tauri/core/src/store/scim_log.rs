@@ -1,14 +1,17 @@
-//! The `scim_log` table: requests on the SCIM listener as the log keeps them (already
-//! redacted; see `crate::logs`).
+//! The SCIM log as the store keeps it (already redacted; see `crate::logs`): pages of
+//! LZ4-compressed JSON lines, one page per write of the log writer (migration
+//! `0005_scim_log_pages.sql` says why). Entries are numbered consecutively across pages, so a
+//! page holds `first_seq..=last_seq` and an entry is found by its number.
 
-use sqlx::sqlite::SqliteConnection;
-use sqlx::{Executor, FromRow, Sqlite};
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::{SqliteConnection, SqlitePool};
+use sqlx::{FromRow, Row};
 
 use super::{Millis, StoreError};
 
 /// One logged exchange. Headers are JSON arrays of `[name, value]`; `resources` and `trace`
 /// are JSON arrays of strings.
-#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, Serialize, Deserialize)]
 pub struct ScimLogRow {
     /// Assigned when written (`0` before).
     pub seq: i64,
@@ -38,91 +41,97 @@ pub struct ScimLogRow {
     pub replay_of: Option<i64>,
 }
 
-const COLUMNS: &str = "at, size, provider_id, method, path, query, request_headers, request_body,
-    request_json, request_truncated, status, response_headers, response_body, response_json,
-    response_truncated, duration_us, client_addr, user_agent, idp, idp_reason, resources, trace,
-    replay_of";
+impl ScimLogRow {
+    /// Bytes of headers and bodies: what the size retention counts.
+    pub fn size(&self) -> i64 {
+        let bytes = self.request_headers.len()
+            + self.request_body.len()
+            + self.response_headers.len()
+            + self.response_body.len();
+        i64::try_from(bytes).unwrap_or(i64::MAX)
+    }
+}
 
-/// The columns read back (`size` is the store's own business).
-const LISTED: &str = "at, provider_id, method, path, query, request_headers, request_body,
-    request_json, request_truncated, status, response_headers, response_body, response_json,
-    response_truncated, duration_us, client_addr, user_agent, idp, idp_reason, resources, trace,
-    replay_of";
+/// Most entries per page (the log writer writes at most this many per transaction).
+const PAGE_ENTRIES: usize = 512;
 
-/// Columns per row, for the statement size.
-const PER_ROW: usize = 23;
+/// Pages read per query while listing.
+const PAGES_PER_READ: i64 = 8;
 
-/// Rows per `INSERT`, largest first. A batch of any size is written as statements of these
-/// sizes, so only these nine are ever prepared: with a statement per batch size, nearly every
-/// batch prepared a new one of thousands of parameters. (256 rows are 5,888 parameters, well
-/// under SQLite's 32,766.)
-const CHUNKS: [usize; 9] = [256, 128, 64, 32, 16, 8, 4, 2, 1];
+fn corrupt(first_seq: i64, why: impl std::fmt::Display) -> StoreError {
+    StoreError::Writer(format!("SCIM log page {first_seq} cannot be read: {why}"))
+}
 
-/// Writes `rows`; returns the `seq` of the last (`0` for none). The rows are numbered
-/// consecutively in order (a new row's `seq` is one more than the largest, and this is the
-/// only writer), so the first is `last - rows.len() + 1`.
+/// `rows` (numbered already) as one page's data.
+fn encode(rows: &[ScimLogRow]) -> Vec<u8> {
+    let mut text = Vec::new();
+    for row in rows {
+        // Strings, numbers and booleans only: serialising cannot fail.
+        if serde_json::to_writer(&mut text, row).is_ok() {
+            text.push(b'\n');
+        }
+    }
+    lz4_flex::compress_prepend_size(&text)
+}
+
+/// A page's entries, oldest first.
+fn decode(first_seq: i64, data: &[u8]) -> Result<Vec<ScimLogRow>, StoreError> {
+    let text = lz4_flex::decompress_size_prepended(data).map_err(|e| corrupt(first_seq, e))?;
+    text.split(|b| *b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| serde_json::from_slice(line).map_err(|e| corrupt(first_seq, e)))
+        .collect()
+}
+
+/// Writes `rows` as one page (or more, past [`PAGE_ENTRIES`]), numbering them after the newest
+/// entry; returns the `seq` of the last (`0` for none). The first is `last - rows.len() + 1`.
 pub async fn insert(
     connection: &mut SqliteConnection,
     rows: &[ScimLogRow],
 ) -> Result<i64, StoreError> {
-    let mut last = 0;
-    let mut rest = rows;
-    while !rest.is_empty() {
-        let size = CHUNKS.into_iter().find(|c| *c <= rest.len()).unwrap_or(1);
-        let (chunk, tail) = rest.split_at(size);
-        last = insert_statement(&mut *connection, chunk).await?;
-        rest = tail;
+    let mut last = newest_on(&mut *connection).await?;
+    for chunk in rows.chunks(PAGE_ENTRIES) {
+        let first = last + 1;
+        let numbered: Vec<ScimLogRow> = chunk
+            .iter()
+            .zip(first..)
+            .map(|(row, seq)| ScimLogRow { seq, ..row.clone() })
+            .collect();
+        last = first + numbered.len() as i64 - 1;
+        write_page(&mut *connection, &numbered).await?;
     }
     Ok(last)
 }
 
-/// One `INSERT` of `rows`.
-async fn insert_statement(
+async fn write_page(
     connection: &mut SqliteConnection,
     rows: &[ScimLogRow],
-) -> Result<i64, StoreError> {
-    let one = format!("({})", vec!["?"; PER_ROW].join(", "));
-    let sql = format!(
-        "INSERT INTO scim_log ({COLUMNS}) VALUES {}",
-        vec![one.as_str(); rows.len()].join(", ")
-    );
-    let mut query = sqlx::query(&sql);
-    for r in rows {
-        let size = [
-            &r.request_headers,
-            &r.request_body,
-            &r.response_headers,
-            &r.response_body,
-        ]
-        .iter()
-        .map(|text| text.len())
-        .sum::<usize>();
-        query = query
-            .bind(r.at)
-            .bind(i64::try_from(size).unwrap_or(i64::MAX))
-            .bind(&r.provider_id)
-            .bind(&r.method)
-            .bind(&r.path)
-            .bind(&r.query)
-            .bind(&r.request_headers)
-            .bind(&r.request_body)
-            .bind(r.request_json)
-            .bind(r.request_truncated)
-            .bind(r.status)
-            .bind(&r.response_headers)
-            .bind(&r.response_body)
-            .bind(r.response_json)
-            .bind(r.response_truncated)
-            .bind(r.duration_us)
-            .bind(&r.client_addr)
-            .bind(&r.user_agent)
-            .bind(&r.idp)
-            .bind(&r.idp_reason)
-            .bind(&r.resources)
-            .bind(&r.trace)
-            .bind(r.replay_of);
-    }
-    Ok(query.execute(connection).await?.last_insert_rowid())
+) -> Result<(), StoreError> {
+    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+        return Ok(());
+    };
+    sqlx::query(
+        "INSERT INTO scim_log_page (first_seq, last_seq, first_at, last_at, entries, bytes, data)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(first.seq)
+    .bind(last.seq)
+    .bind(rows.iter().map(|r| r.at).min().unwrap_or(first.at))
+    .bind(rows.iter().map(|r| r.at).max().unwrap_or(last.at))
+    .bind(rows.len() as i64)
+    .bind(rows.iter().map(ScimLogRow::size).sum::<i64>())
+    .bind(encode(rows))
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
+async fn newest_on(connection: &mut SqliteConnection) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(last_seq), 0) FROM scim_log_page")
+            .fetch_one(connection)
+            .await?,
+    )
 }
 
 /// What to list, newest first.
@@ -156,139 +165,246 @@ pub enum StatusFilter {
     Class(i64),
 }
 
+impl ScimLogFilter {
+    fn matches(&self, row: &ScimLogRow) -> bool {
+        fn contains(haystack: &str, needle: &str) -> bool {
+            haystack.to_lowercase().contains(&needle.to_lowercase())
+        }
+        self.provider_id
+            .as_ref()
+            .is_none_or(|p| row.provider_id.as_ref() == Some(p))
+            && self
+                .method
+                .as_ref()
+                .is_none_or(|m| row.method.eq_ignore_ascii_case(m))
+            && match self.status {
+                Some(StatusFilter::Exact(code)) => row.status == code,
+                Some(StatusFilter::Class(class)) => row.status / 100 == class,
+                None => true,
+            }
+            && self
+                .path
+                .as_ref()
+                .is_none_or(|p| contains(&row.path, p) || contains(&row.resources, p))
+            && self.idp.as_ref().is_none_or(|i| &row.idp == i)
+            && self
+                .text
+                .as_ref()
+                .is_none_or(|t| contains(&row.request_body, t) || contains(&row.response_body, t))
+            && self.replay_of.is_none_or(|r| row.replay_of == Some(r))
+            && self.since.is_none_or(|t| row.at >= t)
+            && self.until.is_none_or(|t| row.at < t)
+            && self.before.is_none_or(|s| row.seq < s)
+            && self.after.is_none_or(|s| row.seq > s)
+    }
+}
+
 /// Entries matching `filter`, newest first (oldest first when following, with `after`).
-pub async fn list<'e>(
-    db: impl Executor<'e, Database = Sqlite>,
-    filter: &ScimLogFilter,
-) -> Result<Vec<ScimLogRow>, StoreError> {
-    let mut conditions = vec!["1 = 1".to_owned()];
-    let mut texts: Vec<String> = Vec::new();
-    let mut numbers: Vec<i64> = Vec::new();
-    // Conditions bind in this order: texts first, then numbers (see below).
-    if let Some(provider) = &filter.provider_id {
-        conditions.push("provider_id = ?".into());
-        texts.push(provider.clone());
-    }
-    if let Some(method) = &filter.method {
-        conditions.push("method = ?".into());
-        texts.push(method.to_ascii_uppercase());
-    }
-    if let Some(path) = &filter.path {
-        conditions.push(
-            "(instr(lower(path), lower(?)) > 0 OR instr(lower(resources), lower(?)) > 0)".into(),
-        );
-        texts.push(path.clone());
-        texts.push(path.clone());
-    }
-    if let Some(idp) = &filter.idp {
-        conditions.push("idp = ?".into());
-        texts.push(idp.clone());
-    }
-    if let Some(text) = &filter.text {
-        conditions.push(
-            "(instr(lower(request_body), lower(?)) > 0 OR instr(lower(response_body), lower(?)) > 0)"
-                .into(),
-        );
-        texts.push(text.clone());
-        texts.push(text.clone());
-    }
-    match filter.status {
-        Some(StatusFilter::Exact(code)) => {
-            conditions.push("status = ?".into());
-            numbers.push(code);
+pub async fn list(db: &SqlitePool, filter: &ScimLogFilter) -> Result<Vec<ScimLogRow>, StoreError> {
+    let oldest_first = filter.after.is_some();
+    let mut found = Vec::new();
+    // Pages are read a few at a time, from where the filter starts; the next read starts past
+    // the last page read.
+    let mut cursor: Option<i64> = None;
+    while found.len() < filter.limit as usize {
+        let pages = if oldest_first {
+            sqlx::query(
+                "SELECT first_seq, data FROM scim_log_page
+                 WHERE last_seq > ? AND first_seq > ? AND (? IS NULL OR last_at >= ?)
+                   AND (? IS NULL OR first_at < ?) AND (? IS NULL OR first_seq < ?)
+                 ORDER BY first_seq ASC LIMIT ?",
+            )
+            .bind(filter.after.unwrap_or(0))
+            .bind(cursor.unwrap_or(i64::MIN))
+        } else {
+            sqlx::query(
+                "SELECT first_seq, data FROM scim_log_page
+                 WHERE first_seq < ? AND first_seq < ? AND (? IS NULL OR last_at >= ?)
+                   AND (? IS NULL OR first_at < ?) AND (? IS NULL OR first_seq < ?)
+                 ORDER BY first_seq DESC LIMIT ?",
+            )
+            .bind(filter.before.unwrap_or(i64::MAX))
+            .bind(cursor.unwrap_or(i64::MAX))
         }
-        Some(StatusFilter::Class(class)) => {
-            conditions.push("status >= ? AND status < ?".into());
-            numbers.push(class * 100);
-            numbers.push(class * 100 + 100);
+        .bind(filter.since)
+        .bind(filter.since)
+        .bind(filter.until.map(|_| 0))
+        .bind(filter.until.unwrap_or(i64::MAX))
+        .bind(filter.before.map(|_| 0))
+        .bind(filter.before.unwrap_or(i64::MAX))
+        .bind(PAGES_PER_READ)
+        .fetch_all(db)
+        .await?;
+        if pages.is_empty() {
+            break;
         }
-        None => {}
-    }
-    for (value, condition) in [
-        (filter.replay_of, "replay_of = ?"),
-        (filter.since, "at >= ?"),
-        (filter.until, "at < ?"),
-        (filter.before, "seq < ?"),
-        (filter.after, "seq > ?"),
-    ] {
-        if let Some(value) = value {
-            conditions.push(condition.into());
-            numbers.push(value);
+        for page in &pages {
+            let first_seq: i64 = page.try_get("first_seq")?;
+            let data: Vec<u8> = page.try_get("data")?;
+            cursor = Some(first_seq);
+            let mut rows = decode(first_seq, &data)?;
+            if !oldest_first {
+                rows.reverse();
+            }
+            for row in rows {
+                if filter.matches(&row) {
+                    found.push(row);
+                    if found.len() == filter.limit as usize {
+                        return Ok(found);
+                    }
+                }
+            }
         }
     }
-    let order = if filter.after.is_some() {
-        "ASC"
-    } else {
-        "DESC"
-    };
-    let sql = format!(
-        "SELECT seq, {LISTED} FROM scim_log WHERE {} ORDER BY seq {order} LIMIT ?",
-        conditions.join(" AND ")
-    );
-    let mut query = sqlx::query_as(&sql);
-    for text in &texts {
-        query = query.bind(text);
-    }
-    for number in &numbers {
-        query = query.bind(number);
-    }
-    Ok(query.bind(i64::from(filter.limit)).fetch_all(db).await?)
+    Ok(found)
 }
 
 /// The newest entry's `seq` (`0` when the log is empty).
-pub async fn newest_seq<'e>(db: impl Executor<'e, Database = Sqlite>) -> Result<i64, StoreError> {
+pub async fn newest_seq(db: &SqlitePool) -> Result<i64, StoreError> {
     Ok(
-        sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(seq), 0) FROM scim_log")
+        sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(last_seq), 0) FROM scim_log_page")
             .fetch_one(db)
             .await?,
     )
 }
 
 /// One entry.
-pub async fn get<'e>(
-    db: impl Executor<'e, Database = Sqlite>,
-    seq: i64,
-) -> Result<Option<ScimLogRow>, StoreError> {
-    let sql = format!("SELECT seq, {LISTED} FROM scim_log WHERE seq = ?");
-    Ok(sqlx::query_as(&sql).bind(seq).fetch_optional(db).await?)
+pub async fn get(db: &SqlitePool, seq: i64) -> Result<Option<ScimLogRow>, StoreError> {
+    let page = sqlx::query(
+        "SELECT first_seq, data FROM scim_log_page WHERE first_seq <= ? AND last_seq >= ?",
+    )
+    .bind(seq)
+    .bind(seq)
+    .fetch_optional(db)
+    .await?;
+    let Some(page) = page else {
+        return Ok(None);
+    };
+    let first_seq: i64 = page.try_get("first_seq")?;
+    let data: Vec<u8> = page.try_get("data")?;
+    Ok(decode(first_seq, &data)?.into_iter().find(|r| r.seq == seq))
 }
 
 /// The `seq` below which entries go: the oldest beyond the newest `keep_entries`, and beyond
 /// the newest that together hold at most `keep_bytes` (the newest entry always stays); `None`
-/// for an empty log. A read over the covering `(seq, size)` index, so it runs beside the writer
-/// rather than holding it.
-pub async fn prune_below<'e>(
-    db: impl Executor<'e, Database = Sqlite>,
+/// for an empty log. Reads page totals, and decompresses only the page where the cut falls.
+pub async fn prune_below(
+    db: &SqlitePool,
     keep_entries: u64,
     keep_bytes: u64,
 ) -> Result<Option<i64>, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT COALESCE(MIN(seq), (SELECT MAX(seq) FROM scim_log)) FROM (
-             SELECT seq,
-                    SUM(size) OVER (ORDER BY seq DESC ROWS UNBOUNDED PRECEDING) AS total,
-                    ROW_NUMBER() OVER (ORDER BY seq DESC) AS n
-             FROM scim_log
-         ) WHERE total <= ? AND n <= ?",
+    let keep_entries = i64::try_from(keep_entries).unwrap_or(i64::MAX).max(1);
+    let keep_bytes = i64::try_from(keep_bytes).unwrap_or(i64::MAX);
+    let pages: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT first_seq, last_seq, entries, bytes FROM scim_log_page ORDER BY first_seq DESC",
     )
-    .bind(i64::try_from(keep_bytes).unwrap_or(i64::MAX))
-    .bind(i64::try_from(keep_entries).unwrap_or(i64::MAX))
-    .fetch_one(db)
-    .await?)
+    .fetch_all(db)
+    .await?;
+    let Some(newest) = pages.first().map(|p| p.1) else {
+        return Ok(None);
+    };
+    let (mut entries, mut bytes) = (0i64, 0i64);
+    for (first_seq, _, page_entries, page_bytes) in pages {
+        if entries + page_entries <= keep_entries && bytes + page_bytes <= keep_bytes {
+            entries += page_entries;
+            bytes += page_bytes;
+            continue;
+        }
+        // The cut falls in this page: walk it newest first.
+        let data: Vec<u8> =
+            sqlx::query_scalar("SELECT data FROM scim_log_page WHERE first_seq = ?")
+                .bind(first_seq)
+                .fetch_one(db)
+                .await?;
+        let mut below = first_seq;
+        for row in decode(first_seq, &data)?.into_iter().rev() {
+            if entries + 1 > keep_entries || bytes + row.size() > keep_bytes {
+                below = row.seq + 1;
+                break;
+            }
+            entries += 1;
+            bytes += row.size();
+        }
+        return Ok(Some(below.min(newest)));
+    }
+    Ok(Some(pages_oldest(db).await?))
 }
 
-/// Deletes the oldest entries below `seq`, at most `at_most` of them (entries are only ever
-/// deleted from the oldest end, so their numbers have no gaps); returns how many went.
-pub async fn delete_below<'e>(
-    db: impl Executor<'e, Database = Sqlite>,
+/// The oldest `seq` (nothing below it to delete).
+async fn pages_oldest(db: &SqlitePool) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT COALESCE(MIN(first_seq), 0) FROM scim_log_page")
+            .fetch_one(db)
+            .await?,
+    )
+}
+
+/// Deletes entries below `seq`: whole pages, at most about `at_most` entries of them, or, when
+/// none is left whole, the older part of the page `seq` falls in. Returns how many went.
+pub async fn delete_below(
+    connection: &mut SqliteConnection,
     seq: i64,
     at_most: u32,
 ) -> Result<u64, StoreError> {
-    let done = sqlx::query(
-        "DELETE FROM scim_log WHERE seq < ? AND seq < (SELECT MIN(seq) FROM scim_log) + ?",
+    let pages = i64::from(at_most).div_euclid(PAGE_ENTRIES as i64).max(1);
+    let deleted: Vec<i64> = sqlx::query_scalar(
+        "DELETE FROM scim_log_page WHERE first_seq IN (
+             SELECT first_seq FROM scim_log_page WHERE last_seq < ? ORDER BY first_seq LIMIT ?
+         ) RETURNING entries",
     )
     .bind(seq)
-    .bind(i64::from(at_most))
-    .execute(db)
+    .bind(pages)
+    .fetch_all(&mut *connection)
     .await?;
-    Ok(done.rows_affected())
+    if !deleted.is_empty() {
+        return Ok(deleted.iter().map(|n| u64::try_from(*n).unwrap_or(0)).sum());
+    }
+    let page: Option<(i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT first_seq, data FROM scim_log_page WHERE first_seq < ? AND last_seq >= ?",
+    )
+    .bind(seq)
+    .bind(seq)
+    .fetch_optional(&mut *connection)
+    .await?;
+    let Some((first_seq, data)) = page else {
+        return Ok(0);
+    };
+    let (gone, kept): (Vec<ScimLogRow>, Vec<ScimLogRow>) = decode(first_seq, &data)?
+        .into_iter()
+        .partition(|r| r.seq < seq);
+    sqlx::query("DELETE FROM scim_log_page WHERE first_seq = ?")
+        .bind(first_seq)
+        .execute(&mut *connection)
+        .await?;
+    write_page(&mut *connection, &kept).await?;
+    Ok(gone.len() as u64)
+}
+
+/// Moves the rows of the old one-row-per-exchange table into pages (run when the store opens);
+/// returns how many moved.
+pub async fn move_old_rows(connection: &mut SqliteConnection) -> Result<u64, StoreError> {
+    const OLD: &str = "seq, at, provider_id, method, path, query, request_headers, request_body,
+        request_json, request_truncated, status, response_headers, response_body, response_json,
+        response_truncated, duration_us, client_addr, user_agent, idp, idp_reason, resources, trace,
+        replay_of";
+    let mut moved = 0;
+    loop {
+        let rows: Vec<ScimLogRow> = sqlx::query_as(&format!(
+            "SELECT {OLD} FROM scim_log ORDER BY seq LIMIT {PAGE_ENTRIES}"
+        ))
+        .fetch_all(&mut *connection)
+        .await?;
+        let Some(last) = rows.last().map(|r| r.seq) else {
+            return Ok(moved);
+        };
+        // Old numbers are kept (pages after them continue from the newest).
+        for run in rows.chunk_by(|a, b| b.seq == a.seq + 1) {
+            write_page(&mut *connection, run).await?;
+        }
+        sqlx::query("DELETE FROM scim_log WHERE seq <= ?")
+            .bind(last)
+            .execute(&mut *connection)
+            .await?;
+        moved += rows.len() as u64;
+    }
 }
