@@ -1,5 +1,5 @@
 -- The SCIM log in pages: each write of the log writer (up to one 100 ms window of exchanges)
--- is one row holding its entries as LZ4-compressed JSON lines, oldest first. A batch of one
+-- is one row holding its entries, oldest first, as length-prefixed fields compressed with LZ4. A batch of one
 -- IdP's exchanges repeats the same headers, keys and shapes, so it compresses about 10:1, and
 -- writing it costs about 2 µs per exchange instead of 9 µs for a row per exchange
 -- (BENCHMARKS.md). Entries are numbered consecutively across pages (`seq`). Filters run in

@@ -137,3 +137,17 @@ async fn entries_kept_a_row_each_before_pages_are_moved_into_pages_when_the_stor
     assert_eq!(last, 10);
     store.close().await;
 }
+
+#[tokio::test]
+async fn large_bodies_are_paged_a_few_mebibytes_at_a_time_and_all_read_back() {
+    // Ten 1 MiB bodies: pages hold at most 4 MiB, so one entry never means decompressing all.
+    let store = store_with((1..=10).map(|at| entry(at, 1024 * 1024)).collect()).await;
+    let pages: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM scim_log_page")
+        .fetch_one(store.reader())
+        .await
+        .expect("counted");
+    assert!(pages >= 3, "{pages} pages");
+    assert_eq!(kept(&store).await, (1..=10).rev().collect::<Vec<_>>());
+    let fifth = scim_log::get(store.reader(), 5).await.expect("read");
+    assert_eq!(fifth.map(|r| r.request_body.len()), Some(1024 * 1024));
+}
