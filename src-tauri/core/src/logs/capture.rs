@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use axum::body::Body;
+use axum::body::{Body, HttpBody};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
@@ -85,26 +85,30 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
     let slot = ProviderSlot::default();
     parts.extensions.insert(slot.clone());
     // The handler reads the body as usual (its own size limit applies); what it reads is copied
-    // here, up to the log's limit.
-    // (bytes copied, bytes read in all)
+    // here, up to the log's limit: (bytes copied, bytes read in all). A request without a body
+    // (most GETs and DELETEs) is passed on as it is.
     let seen = Arc::new(Mutex::new((Vec::new(), 0usize)));
-    let copy = seen.clone();
-    let cap = recorder.body_limit() + 1;
-    let body = body.map_frame(move |frame| {
-        if let (Some(data), Ok(mut seen)) = (frame.data_ref(), copy.lock()) {
-            let room = cap.saturating_sub(seen.0.len());
-            seen.0.extend_from_slice(&data[..data.len().min(room)]);
-            seen.1 += data.len();
-        }
-        frame
-    });
+    let body = if body.is_end_stream() {
+        body
+    } else {
+        let copy = seen.clone();
+        let cap = recorder.body_limit() + 1;
+        Body::new(body.map_frame(move |frame| {
+            if let (Some(data), Ok(mut seen)) = (frame.data_ref(), copy.lock()) {
+                let room = cap.saturating_sub(seen.0.len());
+                seen.0.extend_from_slice(&data[..data.len().min(room)]);
+                seen.1 += data.len();
+            }
+            frame
+        }))
+    };
     let method = parts.method.to_string();
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().map(str::to_owned);
     // Written out (redacted) now rather than copied for later.
     let request_headers = headers_json(&parts.headers, recorder.redaction());
     let user_agent = header(&parts.headers, "user-agent");
-    let response = next.run(Request::from_parts(parts, Body::new(body))).await;
+    let response = next.run(Request::from_parts(parts, body)).await;
 
     let (mut response_parts, response_body) = response.into_parts();
     let response_bytes = match response_body.collect().await {
@@ -115,7 +119,10 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
         }
     };
     let duration = started.elapsed();
-    let (request_bytes, read) = seen.lock().map(|s| s.clone()).unwrap_or_default();
+    let (request_bytes, read) = seen
+        .lock()
+        .map(|mut s| std::mem::take(&mut *s))
+        .unwrap_or_default();
     let unseen = read.saturating_sub(request_bytes.len());
     let redaction = recorder.redaction();
     let (request_body, request_json) =
