@@ -179,6 +179,12 @@ async fn a_password_in_a_patch_value_never_reaches_the_database_file() {
     }
     let admin = server.admin();
     assert!(logged(&admin, "method=PATCH", 2).await.len() >= 2);
+    // The log is stored compressed: read it decompressed too, all of it.
+    let export = admin.get("/exports/scim-log.ndjson").await;
+    let text = export.body.as_str().expect("NDJSON");
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(!text.contains("Zebra-Secret") && !text.contains("Sup3r-secret!"));
+    assert!(text.matches("[redacted]").count() >= 3, "{text}");
 
     // A graceful stop writes every queued entry; then read every file of the database.
     let TestServer { running, dir, .. } = server;
