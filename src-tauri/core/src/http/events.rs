@@ -119,12 +119,9 @@ impl Stream {
             self.commits.borrow_and_update();
             match live::batch(&self.app.site, self.cursor).await? {
                 None => self.more = false,
-                Some((batch, more)) => {
+                Some((batch, cursor, more)) => {
                     self.more = more;
                     self.sent = Instant::now();
-                    let Ok(cursor) = batch.cursor.parse::<Cursor>() else {
-                        return Ok(Step::End);
-                    };
                     self.cursor = cursor;
                     let data = serde_json::to_string(&batch).unwrap_or_default();
                     return Ok(Step::Send(format!(

@@ -77,9 +77,12 @@ pub async fn resume_at(site: &Site, asked: Cursor) -> Result<Cursor, SiteError> 
     })
 }
 
-/// What follows `after`, at most [`BATCH_MAX`] of each log; `None` when nothing does. The flag
-/// says whether more is waiting beyond the batch.
-pub async fn batch(site: &Site, after: Cursor) -> Result<Option<(LiveBatch, bool)>, SiteError> {
+/// What follows `after`, at most [`BATCH_MAX`] of each log; `None` when nothing does. With the
+/// batch come the position after it and whether more is waiting beyond it.
+pub async fn batch(
+    site: &Site,
+    after: Cursor,
+) -> Result<Option<(LiveBatch, Cursor, bool)>, SiteError> {
     let reader = site.store().reader();
     let exchanges = scim_log_rows::list(
         reader,
@@ -115,7 +118,7 @@ pub async fn batch(site: &Site, after: Cursor) -> Result<Option<(LiveBatch, bool
             .collect(),
         changes: changes.into_iter().map(HistoryEntry::from).collect(),
     };
-    Ok(Some((batch, more)))
+    Ok(Some((batch, cursor, more)))
 }
 
 #[cfg(test)]

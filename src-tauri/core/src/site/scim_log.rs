@@ -169,31 +169,34 @@ pub struct ScimLogRecord {
 }
 
 impl From<ScimLogRow> for ScimLogRecord {
+    /// Through [`ScimLogEntry`], so headers, resources and the trace are read in one place.
     fn from(row: ScimLogRow) -> Self {
+        let (id, status) = (row.seq, row.status);
+        let entry = ScimLogEntry::from(row);
         ScimLogRecord {
-            id: row.seq,
-            created_at: rfc3339(row.at),
-            request_path: row.path,
-            request_method: row.method,
-            http_response_code: row.status,
-            user_agent: row.user_agent,
-            request_json: row.request_body,
-            response_json: row.response_body,
-            provider_id: row.provider_id,
-            query: row.query,
-            request_headers: headers(&row.request_headers),
-            request_is_json: row.request_json,
-            request_truncated_from: count(row.request_truncated),
-            response_headers: headers(&row.response_headers),
-            response_is_json: row.response_json,
-            response_truncated_from: count(row.response_truncated),
-            duration_ms: row.duration_us as f64 / 1000.0,
-            client_address: row.client_addr,
-            idp: row.idp,
-            idp_reason: row.idp_reason,
-            resources: serde_json::from_str(&row.resources).unwrap_or_default(),
-            trace: serde_json::from_str(&row.trace).unwrap_or_default(),
-            replay_of: row.replay_of,
+            id,
+            created_at: entry.at,
+            request_path: entry.path,
+            request_method: entry.method,
+            http_response_code: status,
+            user_agent: entry.user_agent,
+            request_json: entry.request_body.text,
+            response_json: entry.response_body.text,
+            provider_id: entry.provider_id,
+            query: entry.query,
+            request_headers: entry.request_headers,
+            request_is_json: entry.request_body.json,
+            request_truncated_from: entry.request_body.truncated_from,
+            response_headers: entry.response_headers,
+            response_is_json: entry.response_body.json,
+            response_truncated_from: entry.response_body.truncated_from,
+            duration_ms: entry.duration_ms,
+            client_address: entry.client_address,
+            idp: entry.idp,
+            idp_reason: entry.idp_reason,
+            resources: entry.resources,
+            trace: entry.trace,
+            replay_of: entry.replay_of.and_then(|seq| seq.parse().ok()),
         }
     }
 }
