@@ -8,6 +8,10 @@
 #
 # Usage: scripts/bench-log.sh [seconds per turn, default 8] [turns per side, default 3]
 # USERS (default 20000) users are loaded into each server first. Needs wrk and python3.
+# ONLY=REGEX runs only the workloads whose script name matches (ONLY=get for get.lua).
+# To compare two builds instead, OFF_BIN=PATH runs the "off" side on another binary and
+# OFF_FLAGS (default --no-scim-log) sets its serve flags: OFF_BIN=/tmp/old OFF_FLAGS= compares
+# the log's cost in two builds directly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-8}"
@@ -33,6 +37,8 @@ start() {
     local side=$1 port=$2; shift 2
     local dir="$work/$side"
     mkdir -p "$dir"
+    local bin=$bin
+    [ "$side" = off ] && bin=${OFF_BIN:-$bin}
     "$bin" provider create --db "$dir/bench.db" --name bench --kind okta |
         python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' >"$dir/token"
     "$bin" serve --db "$dir/bench.db" --scim-addr "127.0.0.1:$port" --admin-addr 127.0.0.1:0 "$@" \
@@ -59,7 +65,8 @@ start() {
     setup fill "$base" "$token" "$(cat "$dir/big")" "$dir/ids.txt" "$members" >/dev/null
 }
 start on 18981
-start off 18982 --no-scim-log
+# shellcheck disable=SC2086 # OFF_FLAGS is a list of flags
+start off 18982 ${OFF_FLAGS---no-scim-log}
 
 # CPU seconds (user + system) the server has used so far, in clock ticks.
 ticks() { awk '{print $14 + $15}' "/proc/$(cat "$work/$1/pid")/stat"; }
@@ -67,6 +74,7 @@ ticks() { awk '{print $14 + $15}' "/proc/$(cat "$work/$1/pid")/stat"; }
 # label script [env…]: the turns of one workload; prints one table row.
 measure() {
     local label=$1 script=$2; shift 2
+    [[ "$script" =~ ${ONLY:-.} ]] || return 0
     local results="$work/results"
     : >"$results"
     for turn in $(seq "$turns"); do

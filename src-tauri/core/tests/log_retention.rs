@@ -34,6 +34,7 @@ fn entry(at: i64, body_bytes: usize) -> ScimLogRow {
 }
 
 async fn store_with(entries: Vec<ScimLogRow>) -> Store {
+    let entries: Vec<_> = entries.iter().map(ScimLogRow::encode).collect();
     let store = Store::open(&Location::Memory).await.expect("a store");
     store
         .write_single(move |conn| {
@@ -129,7 +130,9 @@ async fn entries_kept_a_row_each_before_pages_are_moved_into_pages_when_the_stor
     // New entries continue after the moved ones.
     let last = store
         .write_single(|conn| {
-            Box::pin(async move { scim_log::insert(&mut *conn, &[entry(10_000, 1)]).await })
+            Box::pin(
+                async move { scim_log::insert(&mut *conn, &[entry(10_000, 1).encode()]).await },
+            )
         })
         .await
         .map_err(|e: StoreError| e.to_string())

@@ -2,6 +2,8 @@
 //! limit with a marker that says how much was dropped — never dropped silently. Bodies that
 //! are not JSON (a malformed request, an HTML error page from a proxy) are kept as text.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::redact::Redaction;
@@ -11,10 +13,11 @@ pub const DEFAULT_LIMIT: usize = 64 * 1024;
 
 /// A body as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredBody {
+pub struct StoredBody<'a> {
     /// The redacted body: compact JSON when it parsed, else the text (invalid UTF-8 shown as
-    /// U+FFFD); ends with the truncation marker when cut.
-    pub text: String,
+    /// U+FFFD); ends with the truncation marker when cut. Borrowed from the body when it is
+    /// kept as it came.
+    pub text: Cow<'a, str>,
     /// Whether the body parsed as JSON.
     pub json: bool,
     /// The size of the redacted body before it was cut, when it was.
@@ -24,7 +27,7 @@ pub struct StoredBody {
 }
 
 /// Redacts and cuts `bytes` for storage.
-pub fn store(bytes: &[u8], limit: usize, redaction: &Redaction) -> StoredBody {
+pub fn store(bytes: &[u8], limit: usize, redaction: &Redaction) -> StoredBody<'static> {
     store_request(bytes, 0, limit, redaction).0
 }
 
@@ -36,7 +39,7 @@ pub fn store_request(
     unseen: usize,
     limit: usize,
     redaction: &Redaction,
-) -> (StoredBody, Option<Value>) {
+) -> (StoredBody<'static>, Option<Value>) {
     let (text, json, redacted, parsed) = match serde_json::from_slice::<Value>(bytes) {
         Ok(value) => {
             let mut stored = value.clone();
@@ -50,7 +53,7 @@ pub fn store_request(
     };
     let (text, truncated_from) = cut(text, limit, unseen);
     let stored = StoredBody {
-        text,
+        text: Cow::Owned(text),
         json,
         truncated_from,
         redacted,
@@ -59,13 +62,13 @@ pub fn store_request(
 }
 
 /// A body this server wrote (a SCIM response): it carries no secrets (`password` is
-/// `returned: never`), so it is kept as written, only cut — no parse. `json` comes from its
-/// content type.
-pub fn store_own(bytes: &[u8], json: bool, limit: usize) -> StoredBody {
+/// `returned: never`), so it is kept as written, only cut — no parse, and no copy when it fits.
+/// `json` comes from its content type.
+pub fn store_own(bytes: &[u8], json: bool, limit: usize) -> StoredBody<'_> {
     // Only what is kept is copied (a list page can be far larger than the limit).
     let total = bytes.len();
     let (text, truncated_from) = if total <= limit {
-        (String::from_utf8_lossy(bytes).into_owned(), None)
+        (String::from_utf8_lossy(bytes), None)
     } else {
         let mut end = limit;
         while end > 0 && (bytes[end] & 0xC0) == 0x80 {
@@ -73,7 +76,7 @@ pub fn store_own(bytes: &[u8], json: bool, limit: usize) -> StoredBody {
         }
         let mut text = String::from_utf8_lossy(&bytes[..end]).into_owned();
         text.push_str(&marker(end, total));
-        (text, Some(total))
+        (Cow::Owned(text), Some(total))
     };
     StoredBody {
         text,

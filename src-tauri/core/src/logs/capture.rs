@@ -3,13 +3,15 @@
 //! the log writer off the request path.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::body::{Body, HttpBody};
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::HeaderMap;
+use axum::http::header::{CONTENT_TYPE, LOCATION, USER_AGENT};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use http_body_util::BodyExt;
@@ -21,7 +23,7 @@ use super::redact::Redaction;
 use crate::http::AppState;
 use crate::http::io::{Decisions, Trace};
 use crate::site::ProviderKind;
-use crate::store::scim_log::ScimLogRow;
+use crate::store::scim_log::NewEntry;
 
 /// Filled by authentication when the credential names a provider: which one it was.
 #[derive(Debug, Clone, Default)]
@@ -34,8 +36,8 @@ impl ProviderSlot {
         }
     }
 
-    fn get(&self) -> Option<(String, ProviderKind)> {
-        self.0.lock().ok().and_then(|slot| slot.clone())
+    fn take(&self) -> Option<(String, ProviderKind)> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
     }
 }
 
@@ -68,9 +70,11 @@ impl Replay {
     }
 }
 
-/// The middleware (see the module doc).
+/// The middleware (see the module doc). It runs for every SCIM request, so it copies little:
+/// the request line and `User-Agent` are kept by reference, the response body is borrowed, and
+/// the entry is encoded straight into the one buffer the log writer receives.
 pub async fn capture(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let recorder = state.log.clone();
+    let recorder = &state.log;
     if !recorder.is_on() {
         return next.run(request).await;
     }
@@ -80,7 +84,7 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
     let client = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.to_string());
+        .map(|c| c.0);
     let replay = parts.extensions.get::<Replay>().cloned();
     let slot = ProviderSlot::default();
     parts.extensions.insert(slot.clone());
@@ -102,12 +106,12 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
             frame
         }))
     };
-    let method = parts.method.to_string();
-    let path = parts.uri.path().to_owned();
-    let query = parts.uri.query().map(str::to_owned);
+    // Shared, not copied: both hold their bytes by reference count.
+    let method = parts.method.clone();
+    let uri = parts.uri.clone();
+    let user_agent = parts.headers.get(USER_AGENT).cloned();
     // Written out (redacted) now rather than copied for later.
     let request_headers = headers_json(&parts.headers, recorder.redaction());
-    let user_agent = header(&parts.headers, "user-agent");
     let response = next.run(Request::from_parts(parts, body)).await;
 
     let (mut response_parts, response_body) = response.into_parts();
@@ -127,10 +131,13 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
     let redaction = recorder.redaction();
     let (request_body, request_json) =
         body::store_request(&request_bytes, unseen, recorder.body_limit(), redaction);
-    let response_is_json =
-        header(&response_parts.headers, "content-type").is_some_and(|t| t.contains("json"));
+    let response_is_json = response_parts
+        .headers
+        .get(CONTENT_TYPE)
+        .is_some_and(|t| text(t).contains("json"));
     let response_stored = body::store_own(&response_bytes, response_is_json, recorder.body_limit());
-    let provider = slot.get();
+    let provider = slot.take();
+    let user_agent = user_agent.as_ref().map(text);
     let guess = idp::guess(
         user_agent.as_deref(),
         provider.as_ref().map(|(_, kind)| *kind),
@@ -145,50 +152,53 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
                 .map(|a| format!("tolerance {}", a.rule.name())),
         );
     }
-    let mut resources: Vec<String> = Vec::new();
-    if let Some(Decisions(outcome)) = response_parts.extensions.remove::<Decisions>() {
+    let mut resources: Vec<&str> = Vec::new();
+    let decisions = response_parts.extensions.remove::<Decisions>();
+    if let Some(Decisions(outcome)) = &decisions {
         trace.extend(outcome.trace.steps().iter().cloned());
-        resources.extend(outcome.changes.iter().filter_map(|c| c.target_id.clone()));
+        resources.extend(
+            outcome
+                .changes
+                .iter()
+                .filter_map(|c| c.target_id.as_deref()),
+        );
     }
     // A create names its resource in `Location`; other requests in their path.
-    if let Some(id) = header(&response_parts.headers, "location")
-        .as_deref()
-        .and_then(path_id)
-    {
-        resources.push(id.to_owned());
-    }
-    if let Some(id) = path_id(&path) {
-        resources.push(id.to_owned());
-    }
-    resources.sort();
+    let location = response_parts.headers.get(LOCATION).map(text);
+    resources.extend(location.as_deref().and_then(path_id));
+    resources.extend(path_id(uri.path()));
+    resources.sort_unstable();
     resources.dedup();
-    let row = ScimLogRow {
-        seq: 0,
+    let client = client.map(|c| c.to_string());
+    let response_headers = headers_json(&response_parts.headers, redaction);
+    let entry = NewEntry {
         at,
-        provider_id: provider.map(|(id, _)| id),
-        method,
-        path,
-        query,
-        request_headers,
+        provider_id: provider.as_ref().map(|(id, _)| id.as_str()),
+        method: method.as_str(),
+        path: uri.path(),
+        query: uri.query(),
+        request_headers: &request_headers,
+        request_body: &request_body.text,
         request_json: request_body.json,
         request_truncated: truncated(&request_body),
-        request_body: request_body.text,
         status: i64::from(response_parts.status.as_u16()),
-        response_headers: headers_json(&response_parts.headers, recorder.redaction()),
+        response_headers: &response_headers,
+        response_body: &response_stored.text,
         response_json: response_stored.json,
         response_truncated: truncated(&response_stored),
-        response_body: response_stored.text,
         duration_us: i64::try_from(duration.as_micros()).unwrap_or(i64::MAX),
-        client_addr: client,
-        user_agent,
-        idp: guess.idp.as_str().to_owned(),
-        idp_reason: guess.why,
-        resources: json_list(&resources),
-        trace: json_list(&trace),
+        client_addr: client.as_deref(),
+        user_agent: user_agent.as_deref(),
+        idp: guess.idp.as_str(),
+        idp_reason: &guess.why,
+        resources: &json_list(&resources),
+        trace: &json_list(&trace),
         replay_of: replay.as_ref().map(|r| r.of),
-    };
+    }
+    .encode();
+    drop(response_stored);
     recorder
-        .record(row, replay.as_ref().and_then(Replay::take_tell))
+        .record(entry, replay.as_ref().and_then(Replay::take_tell))
         .await;
     Response::from_parts(response_parts, Body::from(response_bytes))
 }
@@ -198,36 +208,69 @@ fn truncated(body: &StoredBody) -> Option<i64> {
         .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
 }
 
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get(name).map(|v| text(v).into_owned())
-}
-
 /// A header value as text (visible ASCII almost always; anything else read leniently).
-fn text(value: &axum::http::HeaderValue) -> Cow<'_, str> {
+fn text(value: &HeaderValue) -> Cow<'_, str> {
     match value.to_str() {
         Ok(text) => Cow::Borrowed(text),
         Err(_) => String::from_utf8_lossy(value.as_bytes()),
     }
 }
 
-/// `[[name, value], …]`, redacted; written straight out, this runs for every exchange.
+/// `[["name","value"],…]`, redacted, written straight out: this runs twice per exchange.
 fn headers_json(headers: &HeaderMap, redaction: &Redaction) -> String {
-    let pairs: Vec<(&str, Cow<'_, str>)> = headers
-        .iter()
-        .map(|(name, value)| {
-            let value = match text(value) {
-                Cow::Borrowed(text) => redaction.header(name.as_str(), text),
-                Cow::Owned(text) => Cow::Owned(redaction.header(name.as_str(), &text).into_owned()),
-            };
-            (name.as_str(), value)
-        })
-        .collect();
-    json_list(&pairs)
+    let mut out = String::with_capacity(48 * headers.len() + 2);
+    out.push('[');
+    for (i, (name, value)) in headers.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('[');
+        push_json_string(&mut out, name.as_str());
+        out.push(',');
+        push_json_string(&mut out, &redaction.header(name.as_str(), &text(value)));
+        out.push(']');
+    }
+    out.push(']');
+    out
 }
 
-/// A list as JSON text (strings and pairs of strings cannot fail to serialise).
-fn json_list(items: &[impl serde::Serialize]) -> String {
-    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
+/// Appends `text` as a JSON string.
+fn push_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    let mut rest = text;
+    while let Some(at) = rest.find(|c: char| c == '"' || c == '\\' || c < ' ') {
+        out.push_str(&rest[..at]);
+        let c = rest[at..].chars().next().unwrap_or(' ');
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+        }
+        rest = &rest[at + c.len_utf8()..];
+    }
+    out.push_str(rest);
+    out.push('"');
+}
+
+/// A list as JSON text (strings cannot fail to serialise).
+fn json_list(items: &[impl AsRef<str>]) -> Cow<'static, str> {
+    if items.is_empty() {
+        return Cow::Borrowed("[]");
+    }
+    let mut out = String::from("[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_json_string(&mut out, item.as_ref());
+    }
+    out.push(']');
+    Cow::Owned(out)
 }
 
 /// The resource id in `/api/scim/Users/{id}` or `/api/scim/Groups/{id}`.
@@ -236,4 +279,58 @@ fn path_id(path: &str) -> Option<&str> {
     let id = segments.next()?;
     let kind = segments.next()?;
     (matches!(kind, "Users" | "Groups") && !id.is_empty() && !id.starts_with('.')).then_some(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::header::AUTHORIZATION;
+
+    use super::*;
+
+    #[test]
+    fn json_strings_escape_what_json_needs() {
+        for text in [
+            "",
+            "plain",
+            "a \"quote\"",
+            "back\\slash",
+            "nl\n cr\r tab\t nul\0 unit\u{1f} del\u{7f}",
+            "ü → 😀",
+        ] {
+            let mut out = String::new();
+            push_json_string(&mut out, text);
+            assert_eq!(serde_json::from_str::<String>(&out).unwrap(), text, "{out}");
+        }
+        assert_eq!(json_list(&["a\"b", "c"]), r#"["a\"b","c"]"#);
+        assert_eq!(json_list(&[] as &[&str]), "[]");
+    }
+
+    #[test]
+    fn headers_are_pairs_in_order_with_secrets_redacted() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            AUTHORIZATION,
+            HeaderValue::from_static("Bearer scimwb_secret"),
+        );
+        headers.insert("x-odd", HeaderValue::from_bytes(b"a\"b\\c\td").unwrap());
+        headers.append("x-many", HeaderValue::from_static("1"));
+        headers.append("x-many", HeaderValue::from_static("2"));
+        headers.insert("x-latin", HeaderValue::from_bytes(b"caf\xe9").unwrap());
+        let json = headers_json(&headers, &Redaction::default());
+        let pairs: Vec<(String, String)> = serde_json::from_str(&json).unwrap();
+        let names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["authorization", "x-odd", "x-many", "x-many", "x-latin"]
+        );
+        assert!(
+            pairs[0].1.starts_with("Bearer [redacted] (sha256 "),
+            "{json}"
+        );
+        assert!(!json.contains("scimwb_secret"));
+        assert_eq!(pairs[1].1, "a\"b\\c\td");
+        assert_eq!((pairs[2].1.as_str(), pairs[3].1.as_str()), ("1", "2"));
+        assert_eq!(pairs[4].1, "caf\u{fffd}");
+        assert_eq!(headers_json(&HeaderMap::new(), &Redaction::default()), "[]");
+    }
 }

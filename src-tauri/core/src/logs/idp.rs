@@ -5,6 +5,8 @@
 //! provider whose credential was presented, and the request's shape (Entra ID's PascalCase
 //! `op`s and its Microsoft group schema, JumpCloud's 24-hex `externalId`).
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::site::ProviderKind;
@@ -37,7 +39,7 @@ impl Idp {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Guess {
     pub idp: Idp,
-    pub why: String,
+    pub why: Cow<'static, str>,
 }
 
 /// Words in a user agent that name an IdP (compared without regard to case).
@@ -64,25 +66,35 @@ pub fn guess(
         if let Some((word, idp)) = AGENTS.iter().find(|(word, _)| lower.contains(word)) {
             return Guess {
                 idp: *idp,
-                why: format!("user agent \"{agent}\" names {word}"),
+                why: Cow::Owned(format!("user agent \"{agent}\" names {word}")),
             };
         }
     }
     if let Some(kind) = provider {
-        let idp = match kind {
-            ProviderKind::Okta => Some(Idp::Okta),
-            ProviderKind::EntraId => Some(Idp::EntraId),
-            ProviderKind::OneLogin => Some(Idp::OneLogin),
-            ProviderKind::JumpCloud => Some(Idp::JumpCloud),
-            ProviderKind::Duo => Some(Idp::Duo),
+        // Written out rather than formatted: this runs for every exchange.
+        let known = match kind {
+            ProviderKind::Okta => Some((Idp::Okta, "the credential belongs to an okta provider")),
+            ProviderKind::EntraId => Some((
+                Idp::EntraId,
+                "the credential belongs to an entra_id provider",
+            )),
+            ProviderKind::OneLogin => Some((
+                Idp::OneLogin,
+                "the credential belongs to a onelogin provider",
+            )),
+            ProviderKind::JumpCloud => Some((
+                Idp::JumpCloud,
+                "the credential belongs to a jumpcloud provider",
+            )),
+            ProviderKind::Duo => Some((Idp::Duo, "the credential belongs to a duo provider")),
             ProviderKind::Ldap | ProviderKind::Saml | ProviderKind::Oauth | ProviderKind::Oidc => {
                 None
             }
         };
-        if let Some(idp) = idp {
+        if let Some((idp, why)) = known {
             return Guess {
                 idp,
-                why: format!("the credential belongs to a {} provider", kind.as_str()),
+                why: Cow::Borrowed(why),
             };
         }
     }

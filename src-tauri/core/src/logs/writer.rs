@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use super::body::DEFAULT_LIMIT;
 use super::redact::Redaction;
 use crate::store::Store;
-use crate::store::scim_log::{self, ScimLogRow};
+use crate::store::scim_log::{self, Encoded};
 
 /// How long the first entry of a batch waits for company.
 pub const BATCH_WINDOW: Duration = Duration::from_millis(100);
@@ -72,7 +72,7 @@ const QUEUE: usize = 16 * 1024;
 /// An entry on its way to the log, and who waits to hear the `seq` it was given.
 #[derive(Debug)]
 struct Queued {
-    row: ScimLogRow,
+    entry: Encoded,
     tell: Option<oneshot::Sender<i64>>,
 }
 
@@ -108,9 +108,9 @@ impl Recorder {
 
     /// Queues an entry (waits only when the queue is full); `tell` hears its `seq` once it
     /// is written.
-    pub async fn record(&self, row: ScimLogRow, tell: Option<oneshot::Sender<i64>>) {
+    pub async fn record(&self, entry: Encoded, tell: Option<oneshot::Sender<i64>>) {
         if let Some(sender) = &self.sender
-            && sender.send(Queued { row, tell }).await.is_err()
+            && sender.send(Queued { entry, tell }).await.is_err()
         {
             tracing::warn!("the SCIM log writer has stopped; an entry was not logged");
         }
@@ -252,11 +252,11 @@ async fn write(store: &Store, batch: Vec<Queued>) {
         return;
     }
     let count = batch.len();
-    let (rows, tells): (Vec<ScimLogRow>, Vec<_>) =
-        batch.into_iter().map(|q| (q.row, q.tell)).unzip();
+    let (entries, tells): (Vec<Encoded>, Vec<_>) =
+        batch.into_iter().map(|q| (q.entry, q.tell)).unzip();
     let written = store
         .write_single(move |conn| {
-            Box::pin(async move { scim_log::insert(&mut *conn, &rows).await })
+            Box::pin(async move { scim_log::insert(&mut *conn, &entries).await })
         })
         .await;
     match written {

@@ -43,11 +43,159 @@ pub struct ScimLogRow {
 impl ScimLogRow {
     /// Bytes of headers and bodies: what the size retention counts.
     pub fn size(&self) -> i64 {
+        self.entry().size()
+    }
+
+    /// The row's fields, borrowed (its `seq` is given again when it is written).
+    pub fn entry(&self) -> NewEntry<'_> {
+        NewEntry {
+            at: self.at,
+            provider_id: self.provider_id.as_deref(),
+            method: &self.method,
+            path: &self.path,
+            query: self.query.as_deref(),
+            request_headers: &self.request_headers,
+            request_body: &self.request_body,
+            request_json: self.request_json,
+            request_truncated: self.request_truncated,
+            status: self.status,
+            response_headers: &self.response_headers,
+            response_body: &self.response_body,
+            response_json: self.response_json,
+            response_truncated: self.response_truncated,
+            duration_us: self.duration_us,
+            client_addr: self.client_addr.as_deref(),
+            user_agent: self.user_agent.as_deref(),
+            idp: &self.idp,
+            idp_reason: &self.idp_reason,
+            resources: &self.resources,
+            trace: &self.trace,
+            replay_of: self.replay_of,
+        }
+    }
+
+    /// The row ready to be written (see [`insert`]).
+    pub fn encode(&self) -> Encoded {
+        self.entry().encode()
+    }
+}
+
+/// An exchange to log, its fields borrowed from wherever they were captured: the capture
+/// middleware fills one from the request and response it holds, without copying a field into
+/// a `String` of its own. The fields are [`ScimLogRow`]'s, without the `seq`.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEntry<'a> {
+    pub at: Millis,
+    pub provider_id: Option<&'a str>,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub request_headers: &'a str,
+    pub request_body: &'a str,
+    pub request_json: bool,
+    pub request_truncated: Option<i64>,
+    pub status: i64,
+    pub response_headers: &'a str,
+    pub response_body: &'a str,
+    pub response_json: bool,
+    pub response_truncated: Option<i64>,
+    pub duration_us: i64,
+    pub client_addr: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub idp: &'a str,
+    pub idp_reason: &'a str,
+    pub resources: &'a str,
+    pub trace: &'a str,
+    pub replay_of: Option<i64>,
+}
+
+impl NewEntry<'_> {
+    /// Bytes of headers and bodies: what the size retention counts.
+    pub fn size(&self) -> i64 {
         let bytes = self.request_headers.len()
             + self.request_body.len()
             + self.response_headers.len()
             + self.response_body.len();
         i64::try_from(bytes).unwrap_or(i64::MAX)
+    }
+
+    /// The entry in the page format (see [`page`]), in one buffer of the exact size: the only
+    /// allocation an exchange costs the log once it is captured, and the only thing the log
+    /// writer has to free.
+    pub fn encode(&self) -> Encoded {
+        let texts = [
+            self.method,
+            self.path,
+            self.request_headers,
+            self.request_body,
+            self.response_headers,
+            self.response_body,
+            self.idp,
+            self.idp_reason,
+            self.resources,
+            self.trace,
+        ];
+        let maybe_texts = [
+            self.provider_id,
+            self.query,
+            self.client_addr,
+            self.user_agent,
+        ];
+        let maybe_numbers = [
+            self.request_truncated,
+            self.response_truncated,
+            self.replay_of,
+        ];
+        let length = 3 * 8 // at, status, duration_us
+            + 2 // the two JSON flags
+            + texts.iter().map(|t| 4 + t.len()).sum::<usize>()
+            + maybe_texts.iter().map(|t| 1 + t.map_or(0, |t| 4 + t.len())).sum::<usize>()
+            + maybe_numbers.iter().map(|n| 1 + n.map_or(0, |_| 8)).sum::<usize>();
+        let mut bytes = Vec::with_capacity(length);
+        let mut field = Field(&mut bytes);
+        field.number(self.at);
+        field.maybe_text(self.provider_id);
+        field.text(self.method);
+        field.text(self.path);
+        field.maybe_text(self.query);
+        field.text(self.request_headers);
+        field.text(self.request_body);
+        field.flag(self.request_json);
+        field.maybe_number(self.request_truncated);
+        field.number(self.status);
+        field.text(self.response_headers);
+        field.text(self.response_body);
+        field.flag(self.response_json);
+        field.maybe_number(self.response_truncated);
+        field.number(self.duration_us);
+        field.maybe_text(self.client_addr);
+        field.maybe_text(self.user_agent);
+        field.text(self.idp);
+        field.text(self.idp_reason);
+        field.text(self.resources);
+        field.text(self.trace);
+        field.maybe_number(self.replay_of);
+        debug_assert_eq!(bytes.len(), length);
+        Encoded {
+            at: self.at,
+            size: self.size(),
+            bytes,
+        }
+    }
+}
+
+/// An entry in the page format without its `seq`, which it is given when written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Encoded {
+    at: Millis,
+    size: i64,
+    bytes: Vec<u8>,
+}
+
+impl Encoded {
+    /// Bytes of headers and bodies: what the size retention counts.
+    pub fn size(&self) -> i64 {
+        self.size
     }
 }
 
@@ -65,37 +213,16 @@ fn corrupt(first_seq: i64, why: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("SCIM log page {first_seq} cannot be read: {why}"))
 }
 
-/// `rows` (numbered already) as one page's data: each entry's fields in declaration order,
-/// numbers as 8 bytes little-endian, flags as a byte, text as a 4-byte length and its bytes,
-/// absent values as a `0` byte (present: `1`, then the value); the whole LZ4-compressed.
-/// Bodies go in as they are: no escaping, which for 64 KiB list responses was most of the cost.
-fn encode(rows: &[ScimLogRow]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(rows.iter().map(|r| r.size() as usize + 256).sum());
-    for row in rows {
-        let mut field = Field(&mut out);
-        field.number(row.seq);
-        field.number(row.at);
-        field.maybe_text(row.provider_id.as_deref());
-        field.text(&row.method);
-        field.text(&row.path);
-        field.maybe_text(row.query.as_deref());
-        field.text(&row.request_headers);
-        field.text(&row.request_body);
-        field.flag(row.request_json);
-        field.maybe_number(row.request_truncated);
-        field.number(row.status);
-        field.text(&row.response_headers);
-        field.text(&row.response_body);
-        field.flag(row.response_json);
-        field.maybe_number(row.response_truncated);
-        field.number(row.duration_us);
-        field.maybe_text(row.client_addr.as_deref());
-        field.maybe_text(row.user_agent.as_deref());
-        field.text(&row.idp);
-        field.text(&row.idp_reason);
-        field.text(&row.resources);
-        field.text(&row.trace);
-        field.maybe_number(row.replay_of);
+/// Entries numbered from `first_seq` as one page's data: each entry's `seq`, then its fields
+/// in [`ScimLogRow`]'s order, numbers as 8 bytes little-endian, flags as a byte, text as a
+/// 4-byte length and its bytes, absent values as a `0` byte (present: `1`, then the value);
+/// the whole LZ4-compressed. Bodies go in as they are: no escaping, which for 64 KiB list
+/// responses was most of the cost.
+fn page(first_seq: i64, entries: &[Encoded]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(entries.iter().map(|e| 8 + e.bytes.len()).sum());
+    for (seq, entry) in (first_seq..).zip(entries) {
+        Field(&mut out).number(seq);
+        out.extend_from_slice(&entry.bytes);
     }
     lz4_flex::compress_prepend_size(&out)
 }
@@ -210,56 +337,51 @@ fn decode(first_seq: i64, data: &[u8]) -> Result<Vec<ScimLogRow>, StoreError> {
     Ok(rows)
 }
 
-/// Writes `rows` as one page (or more, past [`PAGE_ENTRIES`] or [`PAGE_BYTES`]), numbering
-/// them after the newest entry; returns the `seq` of the last (`0` for none). The first is `last - rows.len() + 1`.
+/// Writes `entries` as one page (or more, past [`PAGE_ENTRIES`] or [`PAGE_BYTES`]), numbering
+/// them after the newest entry; returns the `seq` of the last (`0` for none). The first is
+/// `last - entries.len() + 1`.
 pub async fn insert(
     connection: &mut SqliteConnection,
-    rows: &[ScimLogRow],
+    entries: &[Encoded],
 ) -> Result<i64, StoreError> {
     let mut last = newest_on(&mut *connection).await?;
-    let mut pages: Vec<&[ScimLogRow]> = Vec::new();
     let (mut start, mut bytes) = (0, 0);
-    for (i, row) in rows.iter().enumerate() {
-        if i > start && (i - start == PAGE_ENTRIES || bytes + row.size() > PAGE_BYTES) {
-            pages.push(&rows[start..i]);
+    for (i, entry) in entries.iter().enumerate() {
+        if i > start && (i - start == PAGE_ENTRIES || bytes + entry.size > PAGE_BYTES) {
+            write_page(&mut *connection, last + 1, &entries[start..i]).await?;
+            last += (i - start) as i64;
             (start, bytes) = (i, 0);
         }
-        bytes += row.size();
+        bytes += entry.size;
     }
-    if start < rows.len() {
-        pages.push(&rows[start..]);
-    }
-    for chunk in pages {
-        let first = last + 1;
-        let numbered: Vec<ScimLogRow> = chunk
-            .iter()
-            .zip(first..)
-            .map(|(row, seq)| ScimLogRow { seq, ..row.clone() })
-            .collect();
-        last = first + numbered.len() as i64 - 1;
-        write_page(&mut *connection, &numbered).await?;
+    if start < entries.len() {
+        write_page(&mut *connection, last + 1, &entries[start..]).await?;
+        last += (entries.len() - start) as i64;
     }
     Ok(last)
 }
 
+/// Writes `entries`, numbered from `first_seq`, as one page.
 async fn write_page(
     connection: &mut SqliteConnection,
-    rows: &[ScimLogRow],
+    first_seq: i64,
+    entries: &[Encoded],
 ) -> Result<(), StoreError> {
-    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+    if entries.is_empty() {
         return Ok(());
-    };
+    }
+    let times = entries.iter().map(|e| e.at);
     sqlx::query(
         "INSERT INTO scim_log_page (first_seq, last_seq, first_at, last_at, entries, bytes, data)
          VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(first.seq)
-    .bind(last.seq)
-    .bind(rows.iter().map(|r| r.at).min().unwrap_or(first.at))
-    .bind(rows.iter().map(|r| r.at).max().unwrap_or(last.at))
-    .bind(rows.len() as i64)
-    .bind(rows.iter().map(ScimLogRow::size).sum::<i64>())
-    .bind(encode(rows))
+    .bind(first_seq)
+    .bind(first_seq + entries.len() as i64 - 1)
+    .bind(times.clone().min())
+    .bind(times.max())
+    .bind(entries.len() as i64)
+    .bind(entries.iter().map(|e| e.size).sum::<i64>())
+    .bind(page(first_seq, entries))
     .execute(&mut *connection)
     .await?;
     Ok(())
@@ -515,7 +637,10 @@ pub async fn delete_below(
         .bind(first_seq)
         .execute(&mut *connection)
         .await?;
-    write_page(&mut *connection, &kept).await?;
+    if let Some(first_kept) = kept.first().map(|r| r.seq) {
+        let kept: Vec<Encoded> = kept.iter().map(ScimLogRow::encode).collect();
+        write_page(&mut *connection, first_kept, &kept).await?;
+    }
     Ok(gone.len() as u64)
 }
 
@@ -538,7 +663,8 @@ pub async fn move_old_rows(connection: &mut SqliteConnection) -> Result<u64, Sto
         };
         // Old numbers are kept (pages after them continue from the newest).
         for run in rows.chunk_by(|a, b| b.seq == a.seq + 1) {
-            write_page(&mut *connection, run).await?;
+            let entries: Vec<Encoded> = run.iter().map(ScimLogRow::encode).collect();
+            write_page(&mut *connection, run[0].seq, &entries).await?;
         }
         sqlx::query("DELETE FROM scim_log WHERE seq <= ?")
             .bind(last)
@@ -588,13 +714,14 @@ mod tests {
             row(2, "{\"password\":\"[redacted]\"}\n\u{0}", true),
             row(3, &"ß".repeat(10_000), true),
         ];
-        assert_eq!(decode(1, &encode(&rows)).ok(), Some(rows));
-        assert_eq!(decode(1, &encode(&[])).ok(), Some(Vec::new()));
+        let entries: Vec<Encoded> = rows.iter().map(ScimLogRow::encode).collect();
+        assert_eq!(decode(1, &page(1, &entries)).ok(), Some(rows));
+        assert_eq!(decode(1, &page(1, &[])).ok(), Some(Vec::new()));
     }
 
     #[test]
     fn damaged_pages_are_an_error_not_a_panic() {
-        let data = encode(&[row(1, "body", true)]);
+        let data = page(1, &[row(1, "body", true).encode()]);
         assert!(decode(1, &data[..data.len() - 3]).is_err());
         let text = lz4_flex::compress_prepend_size(b"\x01\x00");
         assert!(matches!(decode(7, &text), Err(StoreError::Corrupt(_))));
