@@ -290,6 +290,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             },
             redaction: Redaction::parse(args.log_redact.as_deref().unwrap_or("")),
             body_limit: None,
+            ..LogOptions::default()
         },
     };
     let database = options.location.to_string();

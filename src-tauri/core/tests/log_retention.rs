@@ -33,9 +33,8 @@ fn entry(at: i64, body_bytes: usize) -> ScimLogRow {
     }
 }
 
-async fn store_with(entries: Vec<ScimLogRow>) -> Store {
-    let entries: Vec<_> = entries.iter().map(ScimLogRow::encode).collect();
-    let store = Store::open(&Location::Memory).await.expect("a store");
+async fn insert(store: &Store, rows: &[ScimLogRow]) {
+    let entries: Vec<_> = rows.iter().map(ScimLogRow::encode).collect();
     store
         .write_single(move |conn| {
             Box::pin(async move { scim_log::insert(&mut *conn, &entries).await })
@@ -43,6 +42,11 @@ async fn store_with(entries: Vec<ScimLogRow>) -> Store {
         .await
         .map_err(|e: StoreError| e.to_string())
         .expect("entries written");
+}
+
+async fn store_with(entries: Vec<ScimLogRow>) -> Store {
+    let store = Store::open(&Location::Memory).await.expect("a store");
+    insert(&store, &entries).await;
     store
 }
 
@@ -153,4 +157,141 @@ async fn large_bodies_are_paged_a_few_mebibytes_at_a_time_and_all_read_back() {
     assert_eq!(kept(&store).await, (1..=10).rev().collect::<Vec<_>>());
     let fifth = scim_log::get(store.reader(), 5).await.expect("read");
     assert_eq!(fifth.map(|r| r.request_body.len()), Some(1024 * 1024));
+}
+
+#[tokio::test]
+async fn the_running_writer_prunes_as_it_writes_and_exactly_when_it_stops() {
+    use workbench_core::logs::{LogOptions, LogWriter};
+    let store = Store::open(&Location::Memory).await.expect("a store");
+    let options = LogOptions {
+        retention: Retention {
+            entries: 100,
+            bytes: u64::MAX,
+        },
+        prune_every: std::time::Duration::ZERO,
+        ..LogOptions::default()
+    };
+    let (writer, recorder) = LogWriter::start(store.clone(), options);
+    // Six windows of 300 entries: 1,800 in all.
+    let mut at = 0;
+    for _ in 0..6 {
+        for _ in 0..300 {
+            at += 1;
+            recorder.record(entry(at, 1).encode(), None).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    // Each window's write prunes to the retention as it stood before the window.
+    let running = kept(&store).await.len();
+    assert!(running <= 100 + 300, "{running} entries kept while running");
+    writer.finish().await;
+    assert_eq!(
+        kept(&store).await,
+        (1_701..=1_800).rev().collect::<Vec<_>>()
+    );
+}
+
+async fn write_entries(store: &Store, ats: std::ops::RangeInclusive<i64>) {
+    insert(store, &ats.map(|at| entry(at, 1)).collect::<Vec<_>>()).await;
+}
+
+/// A store in `dir/work.db`.
+async fn file_store(dir: &tempfile::TempDir) -> (std::path::PathBuf, Store) {
+    let path = dir.path().join("work.db");
+    let store = Store::open(&Location::File(path.clone()))
+        .await
+        .expect("a store");
+    (path, store)
+}
+
+/// A connection of its own to the main file, without the log attached.
+async fn plain_connection(path: &std::path::Path) -> sqlx::SqliteConnection {
+    use sqlx::ConnectOptions;
+    sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .connect()
+        .await
+        .expect("a connection to the main file")
+}
+
+/// `data_version` of the main file as a separate connection sees it: it moves when anyone
+/// else commits to that file, which is what makes SQLite drop that connection's caches.
+async fn main_version(connection: &mut sqlx::SqliteConnection) -> i64 {
+    sqlx::query_scalar("PRAGMA data_version")
+        .fetch_one(&mut *connection)
+        .await
+        .expect("data_version")
+}
+
+#[tokio::test]
+async fn the_log_lives_in_its_own_file_and_its_commits_leave_the_main_file_alone() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().expect("a directory");
+    let (path, store) = file_store(&dir).await;
+    let mut watcher = plain_connection(&path).await;
+    let before = main_version(&mut watcher).await;
+    write_entries(&store, 1..=50).await;
+    assert_eq!(
+        main_version(&mut watcher).await,
+        before,
+        "a log commit touched the main file"
+    );
+    // A write to the main file does move it (so the check above can fail).
+    store
+        .write_single(|conn| {
+            Box::pin(async move {
+                sqlx::query("CREATE TABLE scratch (x)")
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(StoreError::from)
+            })
+        })
+        .await
+        .expect("a site write");
+    assert_ne!(main_version(&mut watcher).await, before);
+    let in_main: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'scim_log_page'")
+            .fetch_one(&mut watcher)
+            .await
+            .expect("counted");
+    assert_eq!(in_main, 0, "the main file has no log pages");
+    watcher.close().await.expect("closed");
+    assert_eq!(kept(&store).await, (1..=50).rev().collect::<Vec<_>>());
+    store.close().await;
+    assert!(dir.path().join("work.db-log").is_file());
+}
+
+#[tokio::test]
+async fn pages_kept_in_the_main_file_before_the_log_had_its_own_move_there_when_the_store_opens() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().expect("a directory");
+    let (path, store) = file_store(&dir).await;
+    write_entries(&store, 1..=30).await;
+    store.close().await;
+    // Put the pages back where migration 0005 kept them, and forget migration 0006.
+    let mut old = plain_connection(&path).await;
+    for statement in [
+        format!("ATTACH DATABASE '{}-log' AS log", path.display()),
+        "CREATE TABLE main.scim_log_page AS SELECT * FROM log.scim_log_page".into(),
+        "DELETE FROM log.scim_log_page".into(),
+        "DELETE FROM _sqlx_migrations WHERE version = 6".into(),
+    ] {
+        sqlx::query(&statement)
+            .execute(&mut old)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+    old.close().await.expect("closed");
+
+    let store = Store::open(&Location::File(path)).await.expect("reopened");
+    assert_eq!(kept(&store).await, (1..=30).rev().collect::<Vec<_>>());
+    write_entries(&store, 31..=31).await;
+    let newest = scim_log::get(store.reader(), 31).await.expect("read");
+    assert_eq!(
+        newest.map(|r| r.at),
+        Some(31),
+        "numbering goes on after the moved pages"
+    );
+    store.close().await;
 }

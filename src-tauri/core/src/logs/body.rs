@@ -68,7 +68,7 @@ pub fn store_own(bytes: &[u8], json: bool, limit: usize) -> StoredBody<'_> {
     // Only what is kept is copied (a list page can be far larger than the limit).
     let total = bytes.len();
     let (text, truncated_from) = if total <= limit {
-        (String::from_utf8_lossy(bytes), None)
+        (lenient(bytes), None)
     } else {
         let mut end = limit;
         while end > 0 && (bytes[end] & 0xC0) == 0x80 {
@@ -83,6 +83,15 @@ pub fn store_own(bytes: &[u8], json: bool, limit: usize) -> StoredBody<'_> {
         json,
         truncated_from,
         redacted: 0,
+    }
+}
+
+/// `bytes` as text, borrowed when they are UTF-8 (checked the fast way first: this runs on
+/// every response), with U+FFFD for what is not.
+fn lenient(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 

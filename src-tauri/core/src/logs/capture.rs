@@ -238,7 +238,11 @@ fn headers_json(headers: &HeaderMap, redaction: &Redaction) -> String {
 fn push_json_string(out: &mut String, text: &str) {
     out.push('"');
     let mut rest = text;
-    while let Some(at) = rest.find(|c: char| c == '"' || c == '\\' || c < ' ') {
+    // Bytes, not chars: what needs escaping is ASCII, and never inside a multi-byte char.
+    while let Some(at) = rest
+        .bytes()
+        .position(|b| b == b'"' || b == b'\\' || b < b' ')
+    {
         out.push_str(&rest[..at]);
         let c = rest[at..].chars().next().unwrap_or(' ');
         match c {

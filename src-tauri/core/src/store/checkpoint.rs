@@ -15,6 +15,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Connection};
 use tokio::sync::oneshot;
 
+use super::LogDatabase;
+
 /// How often the WAL is copied back into the database.
 const EVERY: Duration = Duration::from_millis(200);
 
@@ -26,8 +28,13 @@ pub(super) struct Checkpointer {
 }
 
 impl Checkpointer {
-    pub async fn start(options: SqliteConnectOptions) -> Result<Checkpointer, sqlx::Error> {
-        let connection = options.connect().await?;
+    pub async fn start(
+        options: SqliteConnectOptions,
+        log: LogDatabase,
+    ) -> Result<Checkpointer, sqlx::Error> {
+        let mut connection = options.connect().await?;
+        // Unqualified, `wal_checkpoint` checkpoints every attached database: the log's too.
+        log.attach(&mut connection).await?;
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(run(connection, stopped));
         Ok(Checkpointer { stop, task })

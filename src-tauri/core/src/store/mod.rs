@@ -70,6 +70,66 @@ impl std::fmt::Display for Location {
 /// server runs) before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The SCIM log's own database, attached as `log` to every connection: a file beside the
+/// main one ([`LogDatabase::beside`]), or memory beside an in-memory store.
+///
+/// Why a second file: every commit to a database makes SQLite's other connections drop their
+/// page caches and memory maps of it. The log commits ten times a second while an IdP is busy,
+/// and refilling those caches after each commit cost the SCIM server's reads more than writing
+/// the log itself (BENCHMARKS.md, "What the SCIM log costs"). Log commits now touch only this
+/// file, so the SCIM data's readers keep their caches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogDatabase(String);
+
+impl LogDatabase {
+    /// `PATH-log` for the database at `PATH` (SQLite adds its own `-wal` and `-shm` to it).
+    pub fn beside(path: &Path) -> Result<LogDatabase, StoreError> {
+        let text = path.to_str().ok_or_else(|| StoreError::Open {
+            path: path.display().to_string(),
+            detail: "the path is not valid UTF-8, which the SCIM log's file needs".into(),
+        })?;
+        Ok(LogDatabase(format!("{text}-log")))
+    }
+
+    fn memory() -> LogDatabase {
+        LogDatabase(":memory:".into())
+    }
+
+    /// Where the log lives (a path, or `:memory:`).
+    pub fn path(&self) -> &str {
+        &self.0
+    }
+
+    /// Attaches the log to `connection` as `log` (creating its file if the connection may).
+    async fn attach(&self, connection: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        sqlx::query("ATTACH DATABASE ? AS log")
+            .bind(&self.0)
+            .execute(&mut *connection)
+            .await?;
+        Ok(())
+    }
+
+    /// [`LogDatabase::attach`] for the writer, which also sets how the log's file is written
+    /// (in WAL mode like the main file, with a small cache: the log is appended to, and read
+    /// back by people, not requests) and creates its table when the file is new.
+    async fn attach_for_writing(
+        &self,
+        connection: &mut SqliteConnection,
+    ) -> Result<(), sqlx::Error> {
+        self.attach(&mut *connection).await?;
+        for statement in [
+            "PRAGMA log.journal_mode = WAL",
+            "PRAGMA log.synchronous = NORMAL",
+            "PRAGMA log.journal_size_limit = 67108864",
+            "PRAGMA log.cache_size = -4000",
+            scim_log::SCHEMA,
+        ] {
+            sqlx::query(statement).execute(&mut *connection).await?;
+        }
+        Ok(())
+    }
+}
+
 /// The database.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -132,24 +192,35 @@ impl Store {
         };
         let external = Arc::new(AtomicU64::new(0));
         let commits = writer::Commits::new(0);
-        let writer = writer::Writer::spawn(options.clone(), external.clone(), commits.clone())
-            .await
-            .map_err(|e| match e {
-                StoreError::Database(e) => open_error(e),
-                other => other,
-            })?;
+        let log = LogDatabase::beside(path)?;
+        let writer = writer::Writer::spawn(
+            options.clone(),
+            log.clone(),
+            external.clone(),
+            commits.clone(),
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Database(e) => open_error(e),
+            other => other,
+        })?;
         writer.migrate().await?;
         move_old_log_rows(&writer).await?;
         // No ping before each checkout: it is a round trip to sqlx's worker thread per query,
         // and a local SQLite file does not go away between queries.
+        let attach = log.clone();
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .min_connections(1)
             .test_before_acquire(false)
+            .after_connect(move |connection, _| {
+                let log = attach.clone();
+                Box::pin(async move { log.attach(connection).await })
+            })
             .connect_with(options.clone().read_only(true))
             .await
             .map_err(open_error)?;
-        let checkpointer = checkpoint::Checkpointer::start(options)
+        let checkpointer = checkpoint::Checkpointer::start(options, log)
             .await
             .map_err(open_error)?;
         Ok(Store {
@@ -164,12 +235,16 @@ impl Store {
 
     async fn open_memory() -> Result<Store, StoreError> {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+        // One connection for ever: the attached in-memory log lives as long as it does.
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .test_before_acquire(false)
             .idle_timeout(None)
             .max_lifetime(None)
+            .after_connect(|connection, _| {
+                Box::pin(async move { LogDatabase::memory().attach_for_writing(connection).await })
+            })
             .connect_with(options)
             .await?;
         let commits = writer::Commits::new(0);

@@ -199,6 +199,21 @@ impl Encoded {
     }
 }
 
+/// The log database's schema (it is attached as `log`; see `store::LogDatabase`): pages of
+/// entries, one per write of the log writer, each holding its entries oldest first as
+/// length-prefixed fields compressed with LZ4 (see [`page`]). Entries are numbered
+/// consecutively across pages; the columns let a query skip pages by number and time.
+pub(super) const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS log.scim_log_page (
+    first_seq   INTEGER PRIMARY KEY,
+    last_seq    INTEGER NOT NULL,
+    first_at    INTEGER NOT NULL,
+    last_at     INTEGER NOT NULL,
+    entries     INTEGER NOT NULL,
+    -- Bytes of the entries' headers and bodies before compression, for the size retention.
+    bytes       INTEGER NOT NULL,
+    data        BLOB NOT NULL
+)";
+
 /// Most entries per page (the log writer writes at most this many per transaction).
 const PAGE_ENTRIES: usize = 512;
 

@@ -10,9 +10,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool};
 use sqlx::{ConnectOptions, Connection};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::StoreError;
 use super::history::{self, NewHistory};
 use super::settings::SettingsRow;
+use super::{LogDatabase, StoreError};
 
 tokio::task_local! {
     /// History entries the running job wants written with its transaction (see
@@ -190,6 +190,7 @@ impl Writer {
     /// incremented whenever another process commits to the database.
     pub async fn spawn(
         options: SqliteConnectOptions,
+        log: LogDatabase,
         external: Arc<AtomicU64>,
         commits: Commits,
     ) -> Result<Writer, StoreError> {
@@ -210,7 +211,14 @@ impl Writer {
                     }
                 };
                 runtime.block_on(async move {
-                    match options.connect().await {
+                    let connected = match options.connect().await {
+                        Ok(mut connection) => log
+                            .attach_for_writing(&mut connection)
+                            .await
+                            .map(|()| connection),
+                        Err(e) => Err(e),
+                    };
+                    match connected {
                         Ok(connection) => {
                             let _ = ready_tx.send(Ok(()));
                             serve(connection, receiver, external, commits).await;
