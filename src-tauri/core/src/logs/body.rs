@@ -31,8 +31,9 @@ pub fn store(bytes: &[u8], limit: usize, redaction: &Redaction) -> StoredBody<'s
     store_request(bytes, 0, limit, redaction).0
 }
 
-/// [`store`], also returning the body as parsed before redaction (when it is JSON), for what
-/// else reads it (the IdP guess): one parse per body. `unseen` is how many bytes of the body
+/// [`store`], also returning the body as parsed (when it is JSON), redacted, for what else
+/// reads it (the IdP guess, which looks at schemas, operations and `externalId`, never at
+/// secrets): one parse per body, and no copy of it. `unseen` is how many bytes of the body
 /// were not captured at all (beyond the capture limit); the marker counts them.
 pub fn store_request(
     bytes: &[u8],
@@ -41,10 +42,9 @@ pub fn store_request(
     redaction: &Redaction,
 ) -> (StoredBody<'static>, Option<Value>) {
     let (text, json, redacted, parsed) = match serde_json::from_slice::<Value>(bytes) {
-        Ok(value) => {
-            let mut stored = value.clone();
-            let redacted = redaction.json(&mut stored);
-            (stored.to_string(), true, redacted, Some(value))
+        Ok(mut value) => {
+            let redacted = redaction.json(&mut value);
+            (value.to_string(), true, redacted, Some(value))
         }
         Err(_) => {
             let (text, redacted) = redaction.text(&String::from_utf8_lossy(bytes));

@@ -91,10 +91,8 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
     // The handler reads the body as usual (its own size limit applies); what it reads is copied
     // here, up to the log's limit: (bytes copied, bytes read in all). A request without a body
     // (most GETs and DELETEs) is passed on as it is.
-    let seen = Arc::new(Mutex::new((Vec::new(), 0usize)));
-    let body = if body.is_end_stream() {
-        body
-    } else {
+    let seen = (!body.is_end_stream()).then(|| Arc::new(Mutex::new((Vec::new(), 0usize))));
+    let body = if let Some(seen) = &seen {
         let copy = seen.clone();
         let cap = recorder.body_limit() + 1;
         Body::new(body.map_frame(move |frame| {
@@ -105,6 +103,8 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
             }
             frame
         }))
+    } else {
+        body
     };
     // Shared, not copied: both hold their bytes by reference count.
     let method = parts.method.clone();
@@ -124,8 +124,7 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
     };
     let duration = started.elapsed();
     let (request_bytes, read) = seen
-        .lock()
-        .map(|mut s| std::mem::take(&mut *s))
+        .and_then(|seen| seen.lock().ok().map(|mut s| std::mem::take(&mut *s)))
         .unwrap_or_default();
     let unseen = read.saturating_sub(request_bytes.len());
     let redaction = recorder.redaction();
