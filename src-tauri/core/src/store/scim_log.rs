@@ -234,12 +234,33 @@ fn corrupt(first_seq: i64, why: impl std::fmt::Display) -> StoreError {
 /// the whole LZ4-compressed. Bodies go in as they are: no escaping, which for 64 KiB list
 /// responses was most of the cost.
 fn page(first_seq: i64, entries: &[Encoded]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(entries.iter().map(|e| 8 + e.bytes.len()).sum());
-    for (seq, entry) in (first_seq..).zip(entries) {
-        Field(&mut out).number(seq);
-        out.extend_from_slice(&entry.bytes);
+    // Both buffers stay with the thread (the store's writer) at the size of the largest page,
+    // a few MiB: allocating, zeroing and faulting in 4 MiB per page of list responses cost more
+    // than a tenth of what compressing them does.
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<(Vec<u8>, Vec<u8>)> = std::cell::RefCell::default();
     }
-    lz4_flex::compress_prepend_size(&out)
+    SCRATCH.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        let (plain, packed) = &mut *scratch;
+        plain.clear();
+        for (seq, entry) in (first_seq..).zip(entries) {
+            Field(plain).number(seq);
+            plain.extend_from_slice(&entry.bytes);
+        }
+        let bound = lz4_flex::block::get_maximum_output_size(plain.len());
+        if packed.len() < bound {
+            packed.resize(bound, 0);
+        }
+        // Cannot fail: the output has the maximum size the input can compress to.
+        let length = lz4_flex::block::compress_into(plain, packed).unwrap_or(0);
+        // What `lz4_flex::compress_prepend_size` writes: the plain size, then the block.
+        let plain_size = u32::try_from(plain.len()).unwrap_or(u32::MAX);
+        let mut data = Vec::with_capacity(4 + length);
+        data.extend_from_slice(&plain_size.to_le_bytes());
+        data.extend_from_slice(&packed[..length]);
+        data
+    })
 }
 
 /// Appends the fields of an entry.
