@@ -212,6 +212,10 @@ async fn run(
             {
                 batch.push(queued);
             }
+            // The last full batch may have taken all there was.
+            if batch.is_empty() {
+                break;
+            }
             let more = batch.len() == BATCH_ROWS;
             // Pruning at least twice what came in keeps the log from outgrowing its retention
             // however busy the server is.
