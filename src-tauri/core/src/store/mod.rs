@@ -95,11 +95,6 @@ impl LogDatabase {
         LogDatabase(":memory:".into())
     }
 
-    /// Where the log lives (a path, or `:memory:`).
-    pub fn path(&self) -> &str {
-        &self.0
-    }
-
     /// Attaches the log to `connection` as `log` (creating its file if the connection may).
     async fn attach(&self, connection: &mut SqliteConnection) -> Result<(), sqlx::Error> {
         sqlx::query("ATTACH DATABASE ? AS log")
