@@ -256,11 +256,7 @@ pub async fn prune(store: &Store, retention: Retention) -> u64 {
     let mut pruned = 0;
     loop {
         let deleted = store
-            .write_single(move |conn| {
-                Box::pin(
-                    async move { scim_log::delete_below(&mut *conn, below, PRUNE_CHUNK).await },
-                )
-            })
+            .write(move |conn| Box::pin(delete_chunk(conn, below, PRUNE_CHUNK)))
             .await;
         match deleted {
             Ok(0) => break,
@@ -335,8 +331,25 @@ async fn write(store: &Store, batch: Vec<Queued>, prune: Option<(i64, u32)>) -> 
     }
 }
 
-/// Deletes up to about `chunk` entries below `below` inside a savepoint of the running
-/// transaction, undone alone if it fails.
+/// Deletes entries below `below`, whole pages first, then the older part of the page the cut
+/// falls in, until about `chunk` are gone or none is left; returns how many went.
+async fn delete_chunk(
+    conn: &mut SqliteConnection,
+    below: i64,
+    chunk: u32,
+) -> Result<u64, StoreError> {
+    let mut deleted = 0;
+    while deleted < u64::from(chunk) {
+        let room = u32::try_from(u64::from(chunk) - deleted).unwrap_or(chunk);
+        match scim_log::delete_below(&mut *conn, below, room).await? {
+            0 => break,
+            n => deleted += n,
+        }
+    }
+    Ok(deleted)
+}
+
+/// [`delete_chunk`] inside a savepoint of the running transaction, undone alone if it fails.
 async fn prune_within(
     conn: &mut SqliteConnection,
     below: i64,
@@ -345,29 +358,12 @@ async fn prune_within(
     sqlx::query("SAVEPOINT log_prune")
         .execute(&mut *conn)
         .await?;
-    // Whole pages first, then the older part of the page the cut falls in.
-    let mut deleted = Ok(0);
-    while let Ok(so_far) = deleted
-        && so_far < u64::from(chunk)
-    {
-        let room = u32::try_from(u64::from(chunk) - so_far).unwrap_or(chunk);
-        deleted = match scim_log::delete_below(&mut *conn, below, room).await {
-            Ok(0) => break,
-            Ok(n) => Ok(so_far + n),
-            Err(e) => Err(e),
-        };
+    let deleted = delete_chunk(&mut *conn, below, chunk).await;
+    if deleted.is_err() {
+        sqlx::query("ROLLBACK TO log_prune")
+            .execute(&mut *conn)
+            .await?;
     }
-    match deleted {
-        Ok(n) => {
-            sqlx::query("RELEASE log_prune").execute(&mut *conn).await?;
-            Ok(n)
-        }
-        Err(e) => {
-            sqlx::query("ROLLBACK TO log_prune")
-                .execute(&mut *conn)
-                .await?;
-            sqlx::query("RELEASE log_prune").execute(&mut *conn).await?;
-            Err(e)
-        }
-    }
+    sqlx::query("RELEASE log_prune").execute(&mut *conn).await?;
+    deleted
 }
