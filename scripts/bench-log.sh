@@ -1,25 +1,36 @@
 #!/usr/bin/env bash
-# What the SCIM log costs: two servers on the same build and the same data, one with the SCIM
-# log on and one with `serve --no-scim-log`, measured turn about (on, off, on, off, …) for each
-# workload of scripts/bench-server.sh, so that drifts in this machine's speed fall on both
-# alike. Prints, per workload, the median req/s of each side, the cost of the log, and the
-# server's CPU time per request (user + system, from /proc) of each side: the steadier number
-# on a machine that wrk shares with the server.
+# What the SCIM log costs: one workspace, served turn about by `serve` (log on) and by
+# `serve --no-scim-log` (log off), restarted for every run, so that the two sides differ in
+# nothing but the flag: not in their data, its layout on disk, or the luck of one process's
+# start (two servers started alike differ by up to 8% here, which a single pair of servers
+# would count as the log's cost). Each turn pairs one "on" run with one "off" run, in the
+# order on-off, then off-on, and so on, so that a drift of this machine's speed falls on both
+# sides alike; the cost of the log is the median over the turns of each pair's difference.
+# Per side it also prints the median req/s and the server's CPU time per request (user +
+# system, from /proc).
 #
-# Usage: scripts/bench-log.sh [seconds per turn, default 8] [turns per side, default 3]
-# USERS (default 20000) users are loaded into each server first. Needs wrk and python3.
+# Single turns differ a lot here whatever the flag: one build against itself (OFF_BIN, below)
+# gave turns from -48% to +29% and a median of 5.6%. Hence the default of many short turns, and
+# the range printed beside the median.
+#
+# Usage: scripts/bench-log.sh [seconds per run, default 4] [turns, default 16]
+# USERS (default 20000) users are loaded first. Every run starts with WARM (default 2) seconds
+# of gets to fill the server's caches, not measured. Needs wrk and python3.
 # ONLY=REGEX runs only the workloads whose script name matches (ONLY=get for get.lua).
-# To compare two builds instead, OFF_BIN=PATH runs the "off" side on another binary and
-# OFF_FLAGS (default --no-scim-log) sets its serve flags: OFF_BIN=/tmp/old OFF_FLAGS= compares
-# the log's cost in two builds directly.
+# To compare two builds instead, OFF_BIN=PATH runs the "off" side on another binary (one that
+# opens this build's workspace) and OFF_FLAGS (default --no-scim-log) sets its serve flags:
+# OFF_BIN=/tmp/old OFF_FLAGS= compares the log's cost in two builds directly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-duration="${1:-8}"
-turns="${2:-3}"
+duration="${1:-4}"
+turns="${2:-16}"
 users="${USERS:-20000}"
+warm="${WARM:-2}"
 members=$((users / 2))
 connections=16
 threads=2
+port=18981
+base="http://127.0.0.1:$port/api/scim"
 
 command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || {
     echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
@@ -27,97 +38,123 @@ command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq wrk 
 cargo build --release --locked --bin scim-workbench
 bin=target/release/scim-workbench
 work=$(mktemp -d)
-servers=()
-trap 'kill "${servers[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+server=""
+# Stops the server gracefully (the log writer writes what is queued). SIGTERM, not SIGINT: a
+# background job of a script ignores SIGINT until the server installs its handler.
+stop() {
+    if [ -n "$server" ]; then
+        kill -TERM "$server" 2>/dev/null || true
+        wait "$server" 2>/dev/null || true
+        server=""
+    fi
+}
+trap 'stop; rm -rf "$work"' EXIT
 export BENCH_DIR="$PWD/scripts/bench" THREADS="$threads"
 setup() { python3 scripts/bench/setup.py "$@"; }
 
-# side port [serve flags…]: starts a server, loads the users, prepares the groups.
+# start on|off: serves the workspace with the log on or off.
 start() {
-    local side=$1 port=$2; shift 2
-    local dir="$work/$side"
-    mkdir -p "$dir"
-    local bin=$bin
-    [ "$side" = off ] && bin=${OFF_BIN:-$bin}
-    "$bin" provider create --db "$dir/bench.db" --name bench --kind okta |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' >"$dir/token"
-    "$bin" serve --db "$dir/bench.db" --scim-addr "127.0.0.1:$port" --admin-addr 127.0.0.1:0 "$@" \
-        >"$dir/serve.log" 2>&1 &
-    servers+=($!)
-    echo $! >"$dir/pid"
-    until grep -q "SCIM base URL" "$dir/serve.log" 2>/dev/null; do sleep 0.1; done
-    local token base="http://127.0.0.1:$port/api/scim"
-    token=$(cat "$dir/token")
-    echo "$side: loading $users users..." >&2
-    SCIM_TOKEN=$token RUN_PREFIX=load LIMIT="$users" wrk -t"$threads" -c"$connections" -d3600s \
-        -s scripts/bench/create.lua "http://127.0.0.1:$port" >"$dir/load.log" &
-    local loader=$!
-    until [ "$(setup count "$base" "$token" "/Users?count=0")" -ge "$users" ]; do
-        kill -0 "$loader" 2>/dev/null || { echo "the load generator stopped early" >&2; exit 1; }
-        sleep 1
+    local run=$bin flags=(--no-scim-log)
+    if [ "$1" = on ]; then
+        flags=()
+    else
+        run=${OFF_BIN:-$bin}
+        read -ra flags <<<"${OFF_FLAGS---no-scim-log}"
+    fi
+    rm -f "$work/serve.log" # so that the wait below reads this server's lines
+    "$run" serve --db "$work/bench.db" --scim-addr "127.0.0.1:$port" --admin-addr 127.0.0.1:0 \
+        "${flags[@]}" >"$work/serve.log" 2>&1 &
+    server=$!
+    until grep -q "SCIM base URL" "$work/serve.log" 2>/dev/null; do
+        kill -0 "$server" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
+        sleep 0.05
     done
-    kill -INT "$loader"; wait "$loader" || true
-    awk -F= '/^MEASURED_SECONDS=/ {print $2}' "$dir/load.log" >"$dir/load_seconds"
-    setup ids "$base" "$token" "$dir"
-    tail -n +$((members + 1)) "$dir/ids.txt" >"$dir/outsiders.txt"
-    setup group "$base" "$token" bench-big >"$dir/big"
-    setup group "$base" "$token" bench-empty >"$dir/empty"
-    setup fill "$base" "$token" "$(cat "$dir/big")" "$dir/ids.txt" "$members" >/dev/null
 }
-start on 18981
-# shellcheck disable=SC2086 # OFF_FLAGS is a list of flags
-start off 18982 ${OFF_FLAGS---no-scim-log}
+
+# run_wrk script seconds [env…]: runs one workload against the server; prints its req/s and
+# how many answers it had.
+run_wrk() {
+    local script=$1 seconds=$2; shift 2
+    env SCIM_TOKEN="$token" IDS_FILE="$work/ids.txt" NAMES_FILE="$work/names.txt" TOTAL="$users" "$@" \
+        wrk -t"$threads" -c"$connections" -d"${seconds}s" -s "scripts/bench/$script" \
+        "http://127.0.0.1:$port" | awk -F= '/^MEASURED_RPS=/ {r = $2} /^MEASURED_ANSWERS=/ {a = $2} END {print r, a}'
+}
+
+"$bin" provider create --db "$work/bench.db" --name bench --kind okta |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' >"$work/token"
+token=$(cat "$work/token")
+start on
+echo "loading $users users..." >&2
+SCIM_TOKEN=$token RUN_PREFIX=load LIMIT="$users" wrk -t"$threads" -c"$connections" -d3600s \
+    -s scripts/bench/create.lua "http://127.0.0.1:$port" >"$work/load.log" &
+loader=$!
+until [ "$(setup count "$base" "$token" "/Users?count=0")" -ge "$users" ]; do
+    kill -0 "$loader" 2>/dev/null || { echo "the load generator stopped early" >&2; exit 1; }
+    sleep 1
+done
+kill -INT "$loader"; wait "$loader" || true
+setup ids "$base" "$token" "$work"
+tail -n +$((members + 1)) "$work/ids.txt" >"$work/outsiders.txt"
+stop
 
 # CPU seconds (user + system) the server has used so far, in clock ticks.
-ticks() { awk '{print $14 + $15}' "/proc/$(cat "$work/$1/pid")/stat"; }
+ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 
-# label script [env…]: the turns of one workload; prints one table row.
+# label script [env…]: the turns of one workload; prints one table row. GROUP=empty or big
+# gives every run a group of its own (empty, or holding the first half of the users), which
+# the run adds the other half to and which is deleted after it.
 measure() {
     local label=$1 script=$2; shift 2
     [[ "$script" =~ ${ONLY:-.} ]] || return 0
     local results="$work/results"
     : >"$results"
     for turn in $(seq "$turns"); do
-        for side in on off; do
-            local port=18981 dir="$work/$side"
-            [ "$side" = off ] && port=18982
-            sleep 2 # let the previous turn's log batches and checkpoints settle
-            local before after rps
-            before=$(ticks "$side")
-            rps=$(env SCIM_TOKEN="$(cat "$dir/token")" IDS_FILE="$dir/ids.txt" NAMES_FILE="$dir/names.txt" \
-                TOTAL="$users" RUN_PREFIX="t$turn$side$script" GROUP_ID="$(cat "$dir/$GROUP")" \
-                MEMBERS_FILE="$dir/outsiders.txt" "$@" \
-                wrk -t"$threads" -c"$connections" -d"${duration}s" -s "scripts/bench/$script" \
-                "http://127.0.0.1:$port" | awk -F= '/^MEASURED_RPS=/ {print $2}')
-            after=$(ticks "$side")
-            echo "$side $rps $((after - before))" >>"$results"
+        local order=(on off)
+        [ $((turn % 2)) = 0 ] && order=(off on)
+        for side in "${order[@]}"; do
+            start "$side"
+            local group=none
+            if [ -n "${GROUP:-}" ]; then
+                group=$(setup group "$base" "$token" "bench-$GROUP-$turn-$side")
+                [ "$GROUP" = big ] && setup fill "$base" "$token" "$group" "$work/ids.txt" "$members" >/dev/null
+            fi
+            run_wrk get.lua "$warm" RUN_PREFIX="w$turn$side" >/dev/null
+            sleep 0.5 # let the warm-up's log batch and checkpoint settle
+            local before after measured
+            before=$(ticks)
+            measured=$(run_wrk "$script" "$duration" RUN_PREFIX="t$turn$side$script" GROUP_ID="$group" \
+                MEMBERS_FILE="$work/outsiders.txt" "$@")
+            after=$(ticks)
+            [ "$group" = none ] || setup delete "$base" "$token" "/Groups/$group"
+            stop
+            echo "$turn $side $measured $((after - before))" >>"$results"
         done
     done
-    python3 - "$label" "$results" "$duration" "$(getconf CLK_TCK)" <<'PY'
+    python3 - "$label" "$results" "$(getconf CLK_TCK)" <<'PY'
 import statistics, sys
-label, path, duration, hz = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
-rps, cpu = {"on": [], "off": []}, {"on": [], "off": []}
+label, path, hz = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rps, cpu = {}, {"on": [], "off": []}
 for line in open(path):
-    side, r, t = line.split()
-    rps[side].append(int(r))
-    cpu[side].append(int(t) / hz * 1e6 / (int(r) * duration))
-on, off = statistics.median(rps["on"]), statistics.median(rps["off"])
+    turn, side, r, answers, t = line.split()
+    rps[(turn, side)] = int(r)
+    cpu[side].append(int(t) / hz * 1e6 / int(answers))
+turns = sorted({turn for turn, _ in rps})
+costs = sorted(100 * (rps[(t, "off")] - rps[(t, "on")]) / rps[(t, "off")] for t in turns)
+on = statistics.median(rps[(t, "on")] for t in turns)
+off = statistics.median(rps[(t, "off")] for t in turns)
 con, coff = statistics.median(cpu["on"]), statistics.median(cpu["off"])
-print(f"| {label} | {on:,.0f} | {off:,.0f} | {100 * (off - on) / off:.1f}% | {con:.0f} µs | {coff:.0f} µs |")
+print(f"| {label} | {on:,.0f} | {off:,.0f} | {statistics.median(costs):.1f}% "
+      f"| {costs[0]:.1f} … {costs[-1]:.1f}% | {con:.0f} µs | {coff:.0f} µs |")
 PY
 }
 
 echo
-echo "Loaded $users users through POST /Users: log on in $(cat "$work/on/load_seconds") s," \
-     "log off in $(cat "$work/off/load_seconds") s (one after the other, not turn about)."
-echo
-echo "| workload ($connections connections, $turns turns of ${duration} s per side) | log on req/s | log off req/s | cost of the log | CPU per request, on | off |"
-echo "|---|---|---|---|---|---|"
-GROUP=empty
+echo "| workload ($connections connections, $turns turns of ${duration} s per side) | log on req/s | log off req/s | cost of the log (median of turns) | range over turns | CPU per request, on | off |"
+echo "|---|---|---|---|---|---|---|"
 measure "get by id" get.lua
 measure "userName eq filter" filter.lua
 measure "list page of 100 at a random startIndex" list.lua
 measure "create user (POST /Users)" create.lua
 measure "PATCH active" patch_active.lua
-measure "PATCH add one member, group starting empty" member_add.lua
+GROUP=empty measure "PATCH add one member, group starting empty" member_add.lua
 GROUP=big measure "PATCH add one member, group of $members" member_add.lua

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Setup steps of scripts/bench-server.sh that are not measured: read back the loaded users'
-ids and names, create the benchmark groups, fill the big group. Standard library only.
+"""Setup steps of the benchmark scripts (bench-server.sh, bench-log.sh) that are not measured:
+read back the loaded users' ids and names, create, fill and delete the benchmark groups.
+Standard library only.
 
   setup.py ids BASE TOKEN OUT_DIR           -> OUT_DIR/ids.txt, OUT_DIR/names.txt
   setup.py group BASE TOKEN NAME            -> prints the new group's id
   setup.py fill BASE TOKEN GROUP IDS_FILE N -> adds the first N ids as members, 1,000 per PATCH
   setup.py count BASE TOKEN PATH            -> prints totalResults of GET PATH
+  setup.py delete BASE TOKEN PATH           -> DELETE PATH
 """
 
 import json
@@ -55,6 +57,8 @@ def main():
         print(created["id"])
     elif command == "fill":
         fill(base, token, sys.argv[4], sys.argv[5], int(sys.argv[6]))
+    elif command == "delete":
+        call(base, token, "DELETE", sys.argv[4])
     elif command == "count":
         print(call(base, token, "GET", sys.argv[4])["totalResults"])
     else:
