@@ -71,13 +71,13 @@ start() {
     done
 }
 
-# run_wrk script seconds [env…]: runs one workload against the server; prints its req/s and
-# how many answers it had.
+# run_wrk script seconds [env…]: runs one workload against the server; prints its req/s, how
+# many answers it had and how many of them were 2xx.
 run_wrk() {
     local script=$1 seconds=$2; shift 2
     env SCIM_TOKEN="$token" IDS_FILE="$work/ids.txt" NAMES_FILE="$work/names.txt" TOTAL="$users" "$@" \
         wrk -t"$threads" -c"$connections" -d"${seconds}s" -s "scripts/bench/$script" \
-        "http://127.0.0.1:$port" | awk -F= '/^MEASURED_RPS=/ {r = $2} /^MEASURED_ANSWERS=/ {a = $2} END {print r, a}'
+        "http://127.0.0.1:$port" | awk -F= '/^MEASURED_RPS=/ {r = $2} /^MEASURED_ANSWERS=/ {a = $2} /^MEASURED_2XX=/ {ok = $2} END {print r, a, ok}'
 }
 
 "$bin" provider create --db "$work/bench.db" --name bench --kind okta |
@@ -125,9 +125,17 @@ measure() {
             measured=$(run_wrk "$script" "$duration" RUN_PREFIX="t$turn$side$script" GROUP_ID="$group" \
                 MEMBERS_FILE="$work/outsiders.txt" "$@")
             after=$(ticks)
+            local rps answers ok
+            read -r rps answers ok <<<"$measured"
+            # A rate of failures measures nothing: stop rather than print it.
+            if [ -z "$ok" ] || [ "$answers" = 0 ] || [ $((ok * 100)) -lt $((answers * 99)) ]; then
+                echo "the $side run of $script failed: ${ok:-0} of ${answers:-0} answers were 2xx" >&2
+                tail -n 20 "$work/serve.log" >&2
+                exit 1
+            fi
             [ "$group" = none ] || setup delete "$base" "$token" "/Groups/$group"
             stop
-            echo "$turn $side $measured $((after - before))" >>"$results"
+            echo "$turn $side $rps $answers $((after - before))" >>"$results"
         done
     done
     python3 - "$label" "$results" "$(getconf CLK_TCK)" <<'PY'
