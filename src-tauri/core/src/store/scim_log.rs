@@ -252,8 +252,11 @@ fn page(first_seq: i64, entries: &[Encoded]) -> Vec<u8> {
         if packed.len() < bound {
             packed.resize(bound, 0);
         }
-        // Cannot fail: the output has the maximum size the input can compress to.
-        let length = lz4_flex::block::compress_into(plain, packed).unwrap_or(0);
+        // The output has the maximum size the input can compress to, so this does not fail;
+        // if it ever did, the crate's allocating encoder writes the same format.
+        let Ok(length) = lz4_flex::block::compress_into(plain, packed) else {
+            return lz4_flex::compress_prepend_size(plain);
+        };
         // What `lz4_flex::compress_prepend_size` writes: the plain size, then the block.
         let plain_size = u32::try_from(plain.len()).unwrap_or(u32::MAX);
         let mut data = Vec::with_capacity(4 + length);
