@@ -41,6 +41,16 @@ pub fn store_request(
     limit: usize,
     redaction: &Redaction,
 ) -> (StoredBody<'static>, Option<Value>) {
+    // Most GETs and DELETEs: nothing to parse, redact or cut.
+    if bytes.is_empty() && unseen == 0 {
+        let empty = StoredBody {
+            text: Cow::Borrowed(""),
+            json: false,
+            truncated_from: None,
+            redacted: 0,
+        };
+        return (empty, None);
+    }
     let (text, json, redacted, parsed) = match serde_json::from_slice::<Value>(bytes) {
         Ok(mut value) => {
             let redacted = redaction.json(&mut value);
@@ -140,7 +150,11 @@ mod tests {
             "{\"userName\": \"a\", \"password\": \"[redacted]\", \u{fffd}"
         );
         assert_eq!(stored.redacted, 1);
-        assert_eq!(store(b"", 10, &Redaction::default()).text, "");
+        let empty = store(b"", 10, &Redaction::default());
+        assert_eq!(
+            (empty.text.as_ref(), empty.json, empty.truncated_from),
+            ("", false, None)
+        );
     }
 
     #[test]

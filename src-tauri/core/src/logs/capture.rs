@@ -168,7 +168,7 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
     resources.extend(path_id(uri.path()));
     resources.sort_unstable();
     resources.dedup();
-    let client = client.map(|c| c.to_string());
+    let client = client.map(address);
     let response_headers = headers_json(&response_parts.headers, redaction);
     let entry = NewEntry {
         at,
@@ -217,31 +217,49 @@ fn text(value: &HeaderValue) -> Cow<'_, str> {
 
 /// `[["name","value"],…]`, redacted, written straight out: this runs twice per exchange.
 fn headers_json(headers: &HeaderMap, redaction: &Redaction) -> String {
-    let mut out = String::with_capacity(48 * headers.len() + 2);
+    // Room for every name and value with their quotes, brackets and commas; a redacted
+    // credential is longer than most, hence the slack.
+    let room = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 8)
+        .sum::<usize>();
+    let mut out = String::with_capacity(room + 64);
     out.push('[');
     for (i, (name, value)) in headers.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        out.push('[');
-        push_json_string(&mut out, name.as_str());
-        out.push(',');
-        push_json_string(&mut out, &redaction.header(name.as_str(), &text(value)));
+        // A header name is a token (RFC 9110): nothing in it needs escaping.
+        out.push_str("[\"");
+        out.push_str(name.as_str());
+        out.push_str("\",");
+        redaction.header(name.as_str(), &text(value), |value| {
+            push_json_string(&mut out, value);
+        });
         out.push(']');
     }
     out.push(']');
     out
 }
 
+/// Whether a byte must be escaped in a JSON string.
+fn needs_escape(b: u8) -> bool {
+    b == b'"' || b == b'\\' || b < b' '
+}
+
 /// Appends `text` as a JSON string.
 fn push_json_string(out: &mut String, text: &str) {
     out.push('"');
+    // Header values and ids almost never need escaping: one pass over all the bytes (without
+    // an early exit, so that it runs many bytes at a time) decides, and they go in whole.
+    if !text.bytes().fold(false, |any, b| any | needs_escape(b)) {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
     let mut rest = text;
     // Bytes, not chars: what needs escaping is ASCII, and never inside a multi-byte char.
-    while let Some(at) = rest
-        .bytes()
-        .position(|b| b == b'"' || b == b'\\' || b < b' ')
-    {
+    while let Some(at) = rest.bytes().position(needs_escape) {
         out.push_str(&rest[..at]);
         let c = rest[at..].chars().next().unwrap_or(' ');
         match c {
@@ -265,7 +283,9 @@ fn json_list(items: &[impl AsRef<str>]) -> Cow<'static, str> {
     if items.is_empty() {
         return Cow::Borrowed("[]");
     }
-    let mut out = String::from("[");
+    let room = items.iter().map(|i| i.as_ref().len() + 3).sum::<usize>();
+    let mut out = String::with_capacity(room + 2);
+    out.push('[');
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push(',');
@@ -274,6 +294,38 @@ fn json_list(items: &[impl AsRef<str>]) -> Cow<'static, str> {
     }
     out.push(']');
     Cow::Owned(out)
+}
+
+/// A client's address as text: `Display` for IPv6, written out for IPv4 (every exchange
+/// through a tunnel comes from a loopback IPv4 address), without the formatting machinery.
+fn address(address: SocketAddr) -> String {
+    let SocketAddr::V4(v4) = address else {
+        return address.to_string();
+    };
+    let mut out = String::with_capacity(21);
+    for (i, octet) in v4.ip().octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        push_decimal(&mut out, u32::from(octet));
+    }
+    out.push(':');
+    push_decimal(&mut out, u32::from(v4.port()));
+    out
+}
+
+fn push_decimal(out: &mut String, mut n: u32) {
+    let mut digits = [b'0'; 10];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + u8::try_from(n % 10).unwrap_or(0);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits[at..].iter().for_each(|&d| out.push(char::from(d)));
 }
 
 /// The resource id in `/api/scim/Users/{id}` or `/api/scim/Groups/{id}`.
@@ -306,6 +358,21 @@ mod tests {
         }
         assert_eq!(json_list(&["a\"b", "c"]), r#"["a\"b","c"]"#);
         assert_eq!(json_list(&[] as &[&str]), "[]");
+    }
+
+    #[test]
+    fn client_addresses_read_as_display_writes_them() {
+        for text in [
+            "127.0.0.1:8080",
+            "0.0.0.0:0",
+            "255.255.255.255:65535",
+            "10.20.3.4:50001",
+            "[::1]:443",
+            "[fe80::1%2]:9",
+        ] {
+            let parsed: SocketAddr = text.parse().unwrap();
+            assert_eq!(address(parsed), parsed.to_string());
+        }
     }
 
     #[test]

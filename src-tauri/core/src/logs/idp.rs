@@ -64,9 +64,15 @@ pub fn guess(
     if let Some(agent) = user_agent.filter(|a| !a.trim().is_empty()) {
         let lower = agent.to_ascii_lowercase();
         if let Some((word, idp)) = AGENTS.iter().find(|(word, _)| lower.contains(word)) {
+            // Written out rather than formatted: this runs for most exchanges.
+            let mut why = String::with_capacity(agent.len() + word.len() + 20);
+            why.push_str("user agent \"");
+            why.push_str(agent);
+            why.push_str("\" names ");
+            why.push_str(word);
             return Guess {
                 idp: *idp,
-                why: Cow::Owned(format!("user agent \"{agent}\" names {word}")),
+                why: Cow::Owned(why),
             };
         }
     }

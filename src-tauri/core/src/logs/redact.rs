@@ -10,9 +10,10 @@
 //! Bodies that are not JSON are scanned as text for `"password": "…"`-shaped pairs, so a
 //! malformed body keeps its shape for debugging and loses its secrets.
 
+use std::cell::RefCell;
+
 use base64::Engine;
 use serde_json::Value;
-use std::borrow::Cow;
 
 /// What replaces a secret.
 pub const REDACTED: &str = "[redacted]";
@@ -56,17 +57,18 @@ impl Redaction {
         last == "password" || self.names.contains(&last)
     }
 
-    /// The header as it is stored.
-    pub fn header<'v>(&self, name: &str, value: &'v str) -> Cow<'v, str> {
+    /// Calls `with` on the header's value as it is stored (lent, not returned: a credential's
+    /// redacted form is remembered per thread, see [`with_authorization`]).
+    pub fn header<R>(&self, name: &str, value: &str, with: impl FnOnce(&str) -> R) -> R {
         if name.eq_ignore_ascii_case("authorization")
             || name.eq_ignore_ascii_case("proxy-authorization")
         {
-            return Cow::Owned(authorization(value));
+            return with_authorization(value, with);
         }
         if self.names_header(name) {
-            return Cow::Borrowed(REDACTED);
+            return with(REDACTED);
         }
-        Cow::Borrowed(value)
+        with(value)
     }
 
     /// Redacts a JSON body in place; returns how many values were replaced.
@@ -204,6 +206,30 @@ fn next_string(text: &str) -> Option<(&str, Literal<'_>, &str)> {
     ))
 }
 
+thread_local! {
+    /// The last `Authorization` value this thread redacted, and its redacted form.
+    static LAST_AUTHORIZATION: RefCell<(String, String)> = RefCell::default();
+}
+
+/// Calls `with` on [`authorization`]`(value)`. An IdP sends the same credential with every
+/// request, so the last value each thread saw is remembered with its redacted form: the
+/// fingerprint (a SHA-256, hex digits and a format) is worked out once per credential and
+/// thread, not once per request. The credential stays only in this process's memory, where the
+/// request that carried it is anyway.
+pub fn with_authorization<R>(value: &str, with: impl FnOnce(&str) -> R) -> R {
+    LAST_AUTHORIZATION.with(|last| {
+        let Ok(mut last) = last.try_borrow_mut() else {
+            // Only reachable if `with` itself redacted a header; work it out afresh.
+            return with(&authorization(value));
+        };
+        if last.0 != value {
+            last.1 = authorization(value);
+            value.clone_into(&mut last.0);
+        }
+        with(&last.1)
+    })
+}
+
 /// `Authorization` as stored: the scheme and a fingerprint of the credential (the first 8 hex
 /// digits of its SHA-256), and for Basic the username.
 pub fn authorization(value: &str) -> String {
@@ -267,17 +293,35 @@ mod tests {
     #[test]
     fn secret_headers_and_listed_headers_are_redacted() {
         let redaction = Redaction::parse("X-Okta-Token,\n x-api-key ,");
-        assert_eq!(redaction.header("Cookie", "session=1"), REDACTED);
-        assert_eq!(redaction.header("x-okta-token", "abc"), REDACTED);
-        assert_eq!(redaction.header("X-API-Key", "abc"), REDACTED);
+        let stored = |name: &str, value: &str| redaction.header(name, value, str::to_owned);
+        assert_eq!(stored("Cookie", "session=1"), REDACTED);
+        assert_eq!(stored("x-okta-token", "abc"), REDACTED);
+        assert_eq!(stored("X-API-Key", "abc"), REDACTED);
         assert_eq!(
-            redaction.header("User-Agent", "Okta SCIM Client 1.0.0"),
+            stored("User-Agent", "Okta SCIM Client 1.0.0"),
             "Okta SCIM Client 1.0.0"
         );
-        assert!(
-            redaction
-                .header("Authorization", "Bearer t")
-                .starts_with("Bearer [redacted]")
+        assert!(stored("Authorization", "Bearer t").starts_with("Bearer [redacted]"));
+    }
+
+    #[test]
+    fn a_remembered_credential_is_never_another_ones_fingerprint() {
+        let redaction = Redaction::default();
+        let stored = |value: &str| redaction.header("Authorization", value, str::to_owned);
+        let one = stored("Bearer scimwb_aaaa_1111");
+        assert_eq!(stored("Bearer scimwb_aaaa_1111"), one);
+        let two = stored("Bearer scimwb_aaaa_2222");
+        assert_eq!(two, authorization("Bearer scimwb_aaaa_2222"));
+        assert_ne!(two, one);
+        assert_eq!(stored("Bearer scimwb_aaaa_1111"), one);
+        assert_eq!(stored(""), "");
+        // Redacting inside `with` (not done today) still gets the right value.
+        let nested = redaction.header("Authorization", "Bearer x", |outer| {
+            (outer.to_owned(), stored("Bearer y"))
+        });
+        assert_eq!(
+            nested,
+            (authorization("Bearer x"), authorization("Bearer y"))
         );
     }
 
