@@ -207,12 +207,11 @@ fn truncated(body: &StoredBody) -> Option<i64> {
         .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
 }
 
-/// A header value as text (visible ASCII almost always; anything else read leniently).
+/// A header value as text (visible ASCII almost always; anything else read leniently, invalid
+/// UTF-8 as U+FFFD). Not `HeaderValue::to_str`, which checks byte by byte for visible ASCII:
+/// the UTF-8 check runs many bytes at a time, and JSON escaping takes care of the rest.
 fn text(value: &HeaderValue) -> Cow<'_, str> {
-    match value.to_str() {
-        Ok(text) => Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(value.as_bytes()),
-    }
+    String::from_utf8_lossy(value.as_bytes())
 }
 
 /// `[["name","value"],…]`, redacted, written straight out: this runs twice per exchange.
