@@ -38,19 +38,9 @@ command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq wrk 
 cargo build --release --locked --bin scim-workbench
 bin=target/release/scim-workbench
 work=$(mktemp -d)
-server=""
-# Stops the server gracefully (the log writer writes what is queued). SIGTERM, not SIGINT: a
-# background job of a script ignores SIGINT until the server installs its handler.
-stop() {
-    if [ -n "$server" ]; then
-        kill -TERM "$server" 2>/dev/null || true
-        wait "$server" 2>/dev/null || true
-        server=""
-    fi
-}
+source scripts/bench/server.sh
 trap 'stop; rm -rf "$work"' EXIT
 export BENCH_DIR="$PWD/scripts/bench" THREADS="$threads"
-setup() { python3 scripts/bench/setup.py "$@"; }
 
 # start on|off: serves the workspace with the log on or off.
 start() {
@@ -61,14 +51,7 @@ start() {
         run=${OFF_BIN:-$bin}
         read -ra flags <<<"${OFF_FLAGS---no-scim-log}"
     fi
-    rm -f "$work/serve.log" # so that the wait below reads this server's lines
-    "$run" serve --db "$work/bench.db" --scim-addr "127.0.0.1:$port" --admin-addr 127.0.0.1:0 \
-        "${flags[@]}" >"$work/serve.log" 2>&1 &
-    server=$!
-    until grep -q "SCIM base URL" "$work/serve.log" 2>/dev/null; do
-        kill -0 "$server" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
-        sleep 0.05
-    done
+    serve "$run" -- "${flags[@]}"
 }
 
 # run_wrk script seconds [env…]: runs one workload against the server; prints its req/s, how
@@ -80,22 +63,8 @@ run_wrk() {
         "http://127.0.0.1:$port" | awk -F= '/^MEASURED_RPS=/ {r = $2} /^MEASURED_ANSWERS=/ {a = $2} /^MEASURED_2XX=/ {ok = $2} END {print r, a, ok}'
 }
 
-"$bin" provider create --db "$work/bench.db" --name bench --kind okta |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' >"$work/token"
-token=$(cat "$work/token")
-start on
-echo "loading $users users..." >&2
-SCIM_TOKEN=$token RUN_PREFIX=load LIMIT="$users" wrk -t"$threads" -c"$connections" -d3600s \
-    -s scripts/bench/create.lua "http://127.0.0.1:$port" >"$work/load.log" &
-loader=$!
-until [ "$(setup count "$base" "$token" "/Users?count=0")" -ge "$users" ]; do
-    kill -0 "$loader" 2>/dev/null || { echo "the load generator stopped early" >&2; exit 1; }
-    sleep 1
-done
-kill -INT "$loader"; wait "$loader" || true
-setup ids "$base" "$token" "$work"
+load_users "$users" "$threads" "$connections"
 tail -n +$((members + 1)) "$work/ids.txt" >"$work/outsiders.txt"
-stop
 
 # CPU seconds (user + system) the server has used so far, in clock ticks.
 ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
