@@ -194,7 +194,7 @@ pub async fn capture(State(state): State<AppState>, request: Request, next: Next
         trace: &json_list(&trace),
         replay_of: replay.as_ref().map(|r| r.of),
     }
-    .encode();
+    .encode_sharing(&response_bytes);
     drop(response_stored);
     recorder
         .record(entry, replay.as_ref().and_then(Replay::take_tell))

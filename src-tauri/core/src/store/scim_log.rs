@@ -3,6 +3,7 @@
 //! `0005_scim_log_pages.sql` says why). Entries are numbered consecutively across pages, so a
 //! page holds `first_seq..=last_seq` and an entry is found by its number.
 
+use bytes::Bytes;
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
 use sqlx::{FromRow, Row};
 
@@ -123,6 +124,21 @@ impl NewEntry<'_> {
     /// allocation an exchange costs the log once it is captured, and the only thing the log
     /// writer has to free.
     pub fn encode(&self) -> Encoded {
+        self.encode_with(None)
+    }
+
+    /// [`NewEntry::encode`], keeping the response body by reference when `response_body` is
+    /// the text of `body` (borrowed from it, as capture borrows a body it keeps whole): it is
+    /// then copied once, into its page, instead of into the entry first. A list page of 100
+    /// users is 56 KiB. Otherwise the same as `encode`.
+    pub fn encode_sharing(&self, body: &Bytes) -> Encoded {
+        let same = self.response_body.as_ptr() == body.as_ptr()
+            && self.response_body.len() == body.len()
+            && u32::try_from(body.len()).is_ok();
+        self.encode_with(same.then(|| body.clone()))
+    }
+
+    fn encode_with(&self, shared: Option<Bytes>) -> Encoded {
         let texts = [
             self.method,
             self.path,
@@ -150,7 +166,8 @@ impl NewEntry<'_> {
             + 2 // the two JSON flags
             + texts.iter().map(|t| 4 + t.len()).sum::<usize>()
             + maybe_texts.iter().map(|t| 1 + t.map_or(0, |t| 4 + t.len())).sum::<usize>()
-            + maybe_numbers.iter().map(|n| 1 + n.map_or(0, |_| 8)).sum::<usize>();
+            + maybe_numbers.iter().map(|n| 1 + n.map_or(0, |_| 8)).sum::<usize>()
+            - shared.as_ref().map_or(0, Bytes::len);
         let mut bytes = Vec::with_capacity(length);
         let mut field = Field(&mut bytes);
         field.number(self.at);
@@ -164,7 +181,16 @@ impl NewEntry<'_> {
         field.maybe_number(self.request_truncated);
         field.number(self.status);
         field.text(self.response_headers);
-        field.text(self.response_body);
+        let shared_body = match shared {
+            Some(body) => {
+                field.length(&body);
+                Some((field.0.len(), body))
+            }
+            None => {
+                field.text(self.response_body);
+                None
+            }
+        };
         field.flag(self.response_json);
         field.maybe_number(self.response_truncated);
         field.number(self.duration_us);
@@ -180,6 +206,7 @@ impl NewEntry<'_> {
             at: self.at,
             size: self.size(),
             bytes,
+            shared_body,
         }
     }
 }
@@ -190,6 +217,23 @@ pub struct Encoded {
     at: Millis,
     size: i64,
     bytes: Vec<u8>,
+    /// The response body, when it is kept by reference: it belongs at this offset of `bytes`
+    /// (after its length, which `bytes` holds).
+    shared_body: Option<(usize, Bytes)>,
+}
+
+impl Encoded {
+    /// Appends the entry in the page format.
+    fn write_to(&self, out: &mut Vec<u8>) {
+        match &self.shared_body {
+            None => out.extend_from_slice(&self.bytes),
+            Some((at, body)) => {
+                out.extend_from_slice(&self.bytes[..*at]);
+                out.extend_from_slice(body);
+                out.extend_from_slice(&self.bytes[*at..]);
+            }
+        }
+    }
 }
 
 impl Encoded {
@@ -246,7 +290,7 @@ fn page(first_seq: i64, entries: &[Encoded]) -> Vec<u8> {
         plain.clear();
         for (seq, entry) in (first_seq..).zip(entries) {
             Field(plain).number(seq);
-            plain.extend_from_slice(&entry.bytes);
+            entry.write_to(plain);
         }
         let bound = lz4_flex::block::get_maximum_output_size(plain.len());
         if packed.len() < bound {
@@ -277,10 +321,16 @@ impl Field<'_> {
         self.0.push(u8::from(b));
     }
     fn text(&mut self, t: &str) {
+        let length = self.length(t.as_bytes());
+        self.0.extend_from_slice(&t.as_bytes()[..length]);
+    }
+    /// Writes the length of a text field (its bytes are written after it by the caller);
+    /// returns how many bytes that is.
+    fn length(&mut self, t: &[u8]) -> usize {
         // Bodies are cut at 64 KiB and headers are small: a length always fits.
         let length = u32::try_from(t.len()).unwrap_or(u32::MAX);
         self.0.extend_from_slice(&length.to_le_bytes());
-        self.0.extend_from_slice(&t.as_bytes()[..length as usize]);
+        length as usize
     }
     fn maybe_number(&mut self, n: Option<i64>) {
         self.flag(n.is_some());
@@ -756,6 +806,34 @@ mod tests {
         let entries: Vec<Encoded> = rows.iter().map(ScimLogRow::encode).collect();
         assert_eq!(decode(1, &page(1, &entries)).ok(), Some(rows));
         assert_eq!(decode(1, &page(1, &[])).ok(), Some(Vec::new()));
+    }
+
+    #[test]
+    fn a_shared_response_body_reads_back_as_if_copied() {
+        let mut rows = vec![row(1, "a", true), row(2, "b", false), row(3, "c", true)];
+        rows[0].response_body = "{\"Resources\":[\"é\"]}".repeat(1_000);
+        rows[2].response_body = "not the bytes given".into();
+        let body = Bytes::from(rows[0].response_body.clone());
+        let shared = |row: &ScimLogRow, body: &Bytes| {
+            let mut entry = row.entry();
+            // Borrowed from the shared bytes, as capture borrows a response body.
+            let text = std::str::from_utf8(body).unwrap();
+            if text == row.response_body {
+                entry.response_body = text;
+            }
+            entry.encode_sharing(body)
+        };
+        let entries = vec![
+            shared(&rows[0], &body),
+            rows[1].encode(),
+            shared(&rows[2], &body),
+        ];
+        assert!(entries[0].shared_body.is_some());
+        // Text that is not borrowed from the bytes is copied, whatever they hold.
+        assert!(entries[2].shared_body.is_none());
+        assert_eq!(entries[2], rows[2].encode());
+        assert_eq!(entries[0].size(), rows[0].entry().size());
+        assert_eq!(decode(1, &page(1, &entries)).ok(), Some(rows));
     }
 
     #[test]
