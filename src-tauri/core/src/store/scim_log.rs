@@ -234,9 +234,7 @@ impl Encoded {
             }
         }
     }
-}
 
-impl Encoded {
     /// Bytes of headers and bodies: what the size retention counts.
     pub fn size(&self) -> i64 {
         self.size
