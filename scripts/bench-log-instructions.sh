@@ -102,7 +102,7 @@ count() {
 echo
 echo "| workload (one request at a time, under callgrind) | requests | instructions per request, log off | log on | the log's share |"
 echo "|---|---|---|---|---|"
-# A page of 100 users costs ten gets' instructions: a tenth as many.
+# A page of 100 users costs about thirty gets' instructions: a tenth as many keeps its run short.
 for workload in get filter list patch; do
     n=$requests
     [ "$workload" = list ] && n=$((requests / 10))
